@@ -1,0 +1,173 @@
+package objectlayer
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+)
+
+// ObjectInfo is what S3 shows of one object version.
+type ObjectInfo struct {
+	Bucket       string
+	Key          string
+	VersionID    string // "" until versioning exists; "null" for the null version
+	Size         int64
+	ETag         string // without quotes: hex MD5, or hex MD5 of part MD5s + "-N"
+	LastModified time.Time
+	// Header holds the stored response headers: Content-Type,
+	// Content-Encoding, Content-Disposition, Content-Language,
+	// Cache-Control, Expires and every X-Amz-Meta-* (canonical MIME keys).
+	Header map[string]string
+	// Checksums maps an algorithm name (CRC32, CRC32C, CRC64NVME, SHA1,
+	// SHA256) to its base64 value, as given by the client or computed.
+	Checksums map[string]string
+	// ChecksumType is FULL_OBJECT or COMPOSITE (multipart with part checksums).
+	ChecksumType string
+	Parts        int // number of multipart parts, 0 for a single PUT
+	DeleteMarker bool
+}
+
+// BucketInfo is one bucket.
+type BucketInfo struct {
+	Name    string
+	Created time.Time
+	Region  string
+}
+
+// PutOptions carries what the gateway knows about a PUT before the body is
+// read, and how to seal it once it has been.
+type PutOptions struct {
+	// Size is the body length when known (Content-Length or
+	// x-amz-decoded-content-length), -1 when not. Small known sizes are
+	// stored inline in the metadata record.
+	Size   int64
+	Header map[string]string // as ObjectInfo.Header
+	// Seal is called after the body was read to EOF without error, and
+	// before anything is committed. It returns the ETag (hex MD5, no quotes)
+	// and the checksums to store, or an error (a checksum mismatch found at
+	// the end of the body) that aborts the PUT so nothing becomes visible.
+	Seal func() (etag string, checksums map[string]string, err error)
+	// IfNoneMatchStar makes the PUT fail with ErrPreconditionFailed when the
+	// key already exists (conditional write, If-None-Match: *).
+	IfNoneMatchStar bool
+	// IfMatch makes the PUT fail with ErrPreconditionFailed unless the
+	// current object's ETag equals it.
+	IfMatch string
+}
+
+// GetOptions selects the part of the object a GET returns.
+type GetOptions struct {
+	Offset int64 // first byte
+	Length int64 // -1: to the end
+	// Check, when set, is called with the object's info before any byte is
+	// read (conditional requests); an error it returns is returned as is.
+	Check func(ObjectInfo) error
+}
+
+// ListOptions are the parameters of a ListObjects (V1 or V2) request.
+type ListOptions struct {
+	Prefix    string
+	Delimiter string
+	After     string // list keys strictly after this (marker, start-after or continuation)
+	MaxKeys   int
+}
+
+// ListResult is one page of a listing.
+type ListResult struct {
+	Objects        []ObjectInfo // Header may be omitted
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextAfter is the key (or common prefix) to pass as After for the next page.
+	NextAfter string
+}
+
+// Upload is one multipart upload in progress.
+type Upload struct {
+	Bucket, Key, UploadID string
+	Initiated             time.Time
+	Header                map[string]string
+	ChecksumAlgorithm     string
+	ChecksumType          string
+}
+
+// PartInfo is one uploaded part.
+type PartInfo struct {
+	PartNumber   int
+	Size         int64
+	ETag         string // no quotes
+	LastModified time.Time
+	Checksums    map[string]string
+}
+
+// CompletePart is one element of a CompleteMultipartUpload request.
+type CompletePart struct {
+	PartNumber int
+	ETag       string // no quotes
+	Checksums  map[string]string
+}
+
+// ListUploadsOptions are the parameters of ListMultipartUploads.
+type ListUploadsOptions struct {
+	Prefix, Delimiter         string
+	KeyMarker, UploadIDMarker string
+	MaxUploads                int
+}
+
+// ListUploadsResult is one page of ListMultipartUploads.
+type ListUploadsResult struct {
+	Uploads                           []Upload
+	CommonPrefixes                    []string
+	IsTruncated                       bool
+	NextKeyMarker, NextUploadIDMarker string
+}
+
+// ListPartsResult is one page of ListParts.
+type ListPartsResult struct {
+	Upload               Upload
+	Parts                []PartInfo
+	IsTruncated          bool
+	NextPartNumberMarker int
+}
+
+// Errors the layer returns (wrapped); gateway maps each to its S3 code in
+// one place.
+var (
+	ErrNoSuchBucket       = errors.New("no such bucket")
+	ErrBucketExists       = errors.New("bucket already exists") // owned by the caller: BucketAlreadyOwnedByYou
+	ErrBucketNotEmpty     = errors.New("bucket not empty")
+	ErrNoSuchKey          = errors.New("no such key")
+	ErrNoSuchUpload       = errors.New("no such upload")
+	ErrInvalidPart        = errors.New("invalid part")
+	ErrInvalidPartOrder   = errors.New("invalid part order")
+	ErrEntityTooSmall     = errors.New("entity too small")
+	ErrPreconditionFailed = errors.New("precondition failed")
+	ErrInvalidRange       = errors.New("invalid range")
+	ErrQuorum             = errors.New("not enough nodes available") // 503 ServiceUnavailable / SlowDown
+	ErrBadDigest          = errors.New("checksum mismatch")
+)
+
+// API is what the S3 handlers call. *Layer implements it; handler unit
+// tests may use a fake.
+type API interface {
+	MakeBucket(ctx context.Context, bucket, region string) error
+	GetBucket(ctx context.Context, bucket string) (BucketInfo, error)
+	ListBuckets(ctx context.Context) ([]BucketInfo, error)
+	DeleteBucket(ctx context.Context, bucket string) error
+
+	PutObject(ctx context.Context, bucket, key string, body io.Reader, opts PutOptions) (ObjectInfo, error)
+	// GetObject checks opts.Check, then streams the selected bytes to w.
+	GetObject(ctx context.Context, bucket, key string, opts GetOptions, w io.Writer) (ObjectInfo, error)
+	// OpenObject is GetObject as a reader (for CopyObject and UploadPartCopy).
+	OpenObject(ctx context.Context, bucket, key string, opts GetOptions) (ObjectInfo, io.ReadCloser, error)
+	StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
+	DeleteObject(ctx context.Context, bucket, key string) error
+	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
+
+	NewMultipartUpload(ctx context.Context, bucket, key string, u Upload) (string, error)
+	PutObjectPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts PutOptions) (PartInfo, error)
+	CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []CompletePart) (ObjectInfo, error)
+	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
+	ListParts(ctx context.Context, bucket, key, uploadID string, partMarker, maxParts int) (ListPartsResult, error)
+	ListMultipartUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (ListUploadsResult, error)
+}

@@ -1,0 +1,129 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+// Node is what the gateway sees of one storage node: an ordered, durable
+// key-value store (Pebble) plus write-once shard files. The in-process
+// implementation (Local) and the internode client (Remote) both satisfy it,
+// and behave identically: every method is safe for concurrent use.
+//
+// The node knows nothing of S3. Keys and values are the gateway's schema;
+// the node only understands the few operations below, which is what lets one
+// synced Pebble batch make a version (metadata plus its shard file) durable
+// and visible in a single step.
+type Node interface {
+	// ID is the node's stable identifier (the --id flag).
+	ID() string
+
+	// CreateShard streams r into a new temporary shard file called name,
+	// fsyncs it and returns the bytes written. The file is invisible to
+	// ReadShard until a committed batch holds OpCommitShard for it; temporary
+	// files that are never committed are removed by OpAbortShard or at the
+	// node's next start.
+	CreateShard(ctx context.Context, name string, r io.Reader) (int64, error)
+
+	// ReadShard streams length bytes of the committed shard file name from
+	// offset (length < 0 means to the end). A missing file returns
+	// ErrNotFound.
+	ReadShard(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error)
+
+	// Apply commits the batch atomically in one synced Pebble batch; it
+	// returns only once the batch is durable. See Op for the semantics of
+	// each kind. Conditional puts that lose (OpPutIfNewer against a newer
+	// record) are skipped silently; Apply reports which ones were applied.
+	Apply(ctx context.Context, b Batch) (applied []bool, err error)
+
+	// Get returns the value stored under key, or ErrNotFound.
+	Get(ctx context.Context, key []byte) ([]byte, error)
+
+	// Scan returns up to limit pairs with start <= key < end, in key order.
+	// An empty end means no upper bound. Values are returned unless
+	// KeysOnly is set.
+	Scan(ctx context.Context, r ScanRange) ([]KV, error)
+
+	// Info reports the node's identity and usage.
+	Info(ctx context.Context) (NodeInfo, error)
+}
+
+// OpKind names one kind of batch operation.
+type OpKind uint8
+
+const (
+	// OpPut stores Value under Key unconditionally.
+	OpPut OpKind = iota + 1
+	// OpPutIfNewer stores Value under Key only if there is no value there or
+	// the stored value's HLC (the first 8 bytes, big-endian) is less than
+	// HLC. Values written with this op must start with their HLC. This is
+	// the last-writer-wins rule for concurrent writes of one key.
+	OpPutIfNewer
+	// OpDelete removes Key.
+	OpDelete
+	// OpDeleteIfNotNewer removes Key only if the stored value's HLC is <=
+	// HLC (so a delete never removes a newer write).
+	OpDeleteIfNotNewer
+	// OpCommitShard makes the temporary shard file Name permanent, in the
+	// same atomic step as the batch. If Key is set, the op is tied to the
+	// conditional op on that Key in the same batch: when that op is skipped,
+	// the shard is aborted instead.
+	OpCommitShard
+	// OpAbortShard removes the temporary shard file Name (no error if absent).
+	OpAbortShard
+	// OpRemoveShard removes the committed shard file Name once the batch is
+	// durable (no error if absent).
+	OpRemoveShard
+)
+
+// Op is one operation of a Batch.
+type Op struct {
+	Kind  OpKind
+	Key   []byte
+	Value []byte
+	HLC   uint64
+	Name  string // shard file name, for the shard ops
+}
+
+// Batch is an ordered list of operations applied atomically.
+type Batch struct {
+	Ops []Op
+}
+
+// ScanRange selects the keys of a Scan.
+type ScanRange struct {
+	Start, End []byte
+	Limit      int
+	KeysOnly   bool
+}
+
+// KV is one key-value pair returned by Scan.
+type KV struct {
+	Key   []byte
+	Value []byte
+}
+
+// NodeInfo describes a node for health checks and `zones3 admin status`.
+type NodeInfo struct {
+	ID         string `json:"id"`
+	Zone       string `json:"zone"`
+	UsedBytes  int64  `json:"usedBytes"`  // bytes of shard files and Pebble
+	FreeBytes  int64  `json:"freeBytes"`  // free space on the data volume
+	ShardFiles int64  `json:"shardFiles"` // committed shard files
+}
+
+// Errors every Node implementation returns, wrapped with context. Callers
+// test them with errors.Is.
+var (
+	// ErrNotFound: no such key or shard file.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the node could not be reached or did not answer in
+	// time. The caller treats the node as down for this request.
+	ErrUnavailable = errors.New("node unavailable")
+	// ErrUnauthorized: the internode request was not signed with the
+	// cluster secret.
+	ErrUnauthorized = errors.New("internode request not authorized")
+	// ErrInvalidName: a shard name that is not a plain file name.
+	ErrInvalidName = errors.New("invalid shard name")
+)
