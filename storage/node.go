@@ -15,6 +15,13 @@ import (
 // the node only understands the few operations below, which is what lets one
 // synced Pebble batch make a version (metadata plus its shard file) durable
 // and visible in a single step.
+//
+// Keys starting with the byte 0xff are reserved for the node's own records
+// (see ReservedKeyPrefix): Apply and Get refuse them with ErrInvalidKey and
+// Scan never returns them. The gateway's keys never start with 0xff.
+//
+// Shard names are plain file names (see ValidShardName). A name is written
+// once: the gateway never reuses a name for different content.
 type Node interface {
 	// ID is the node's stable identifier (the --id flag).
 	ID() string
@@ -34,15 +41,18 @@ type Node interface {
 	// Apply commits the batch atomically in one synced Pebble batch; it
 	// returns only once the batch is durable. See Op for the semantics of
 	// each kind. Conditional puts that lose (OpPutIfNewer against a newer
-	// record) are skipped silently; Apply reports which ones were applied.
+	// record) are skipped silently; Apply reports which ones were applied:
+	// applied[i] is false only for a skipped conditional op and for an
+	// OpCommitShard aborted with it. On error nothing is applied.
 	Apply(ctx context.Context, b Batch) (applied []bool, err error)
 
 	// Get returns the value stored under key, or ErrNotFound.
 	Get(ctx context.Context, key []byte) ([]byte, error)
 
 	// Scan returns up to limit pairs with start <= key < end, in key order.
-	// An empty end means no upper bound. Values are returned unless
-	// KeysOnly is set.
+	// An empty end means no upper bound (reserved keys excluded); a Limit <= 0
+	// means no limit, so callers that may meet many keys paginate. Values are
+	// returned unless KeysOnly is set.
 	Scan(ctx context.Context, r ScanRange) ([]KV, error)
 
 	// Info reports the node's identity and usage.
@@ -67,8 +77,11 @@ const (
 	OpDeleteIfNotNewer
 	// OpCommitShard makes the temporary shard file Name permanent, in the
 	// same atomic step as the batch. If Key is set, the op is tied to the
-	// conditional op on that Key in the same batch: when that op is skipped,
-	// the shard is aborted instead.
+	// conditional op on that Key in the same batch (the nearest one before
+	// it, else the first after it; a batch with none is invalid): when that
+	// op is skipped, the shard is aborted instead and the op reports false.
+	// A missing temporary file fails the whole batch with ErrNotFound, unless
+	// the shard is already committed (a retried commit succeeds).
 	OpCommitShard
 	// OpAbortShard removes the temporary shard file Name (no error if absent).
 	OpAbortShard
@@ -126,4 +139,10 @@ var (
 	ErrUnauthorized = errors.New("internode request not authorized")
 	// ErrInvalidName: a shard name that is not a plain file name.
 	ErrInvalidName = errors.New("invalid shard name")
+	// ErrInvalidKey: an empty key, or one in the reserved 0xff range.
+	ErrInvalidKey = errors.New("invalid key")
 )
+
+// ReservedKeyPrefix is the first byte of every key the node keeps for
+// itself (shard file references, probes). Gateway keys never start with it.
+const ReservedKeyPrefix = 0xff

@@ -1,0 +1,20 @@
+// Package gateway serves the S3 REST API over HTTP.
+//
+// It owns everything S3 says on the wire: routing of path-style
+// (/bucket/key) and virtual-host-style (bucket.<domain>) requests and of
+// query subresources, authentication of every request through iam, the
+// request body pipeline (aws-chunked decoding, Content-MD5, SHA-256 payload
+// hash and x-amz-checksum-* verification in one streaming pass), the request
+// and response XML, conditional and range requests, and the mapping of
+// every error to its S3 code, HTTP status and message (errors.go). The
+// storage work behind each call is done by an objectlayer.API.
+//
+// The handler also serves /health/live, /health/ready and Prometheus
+// metrics on /metrics to requests that carry no credentials; a signed
+// request for the same path is an ordinary S3 request (bucket "health" or
+// "metrics").
+//
+// Subpackages: objectlayer turns S3 calls into erasure-coded reads and
+// writes on the storage nodes, awschunked decodes aws-chunked bodies, and
+// checksum verifies and computes body digests.
+package gateway

@@ -1,0 +1,518 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zones3/zones3/gateway/checksum"
+	"github.com/zones3/zones3/gateway/objectlayer"
+)
+
+// fakeLayer is an in-memory objectlayer.API for handler tests. It follows
+// the contract of the real layer: Seal before anything becomes visible,
+// Check before any byte is read, sentinel errors wrapped with context.
+type fakeLayer struct {
+	mu          sync.Mutex
+	buckets     map[string]*fakeBucket
+	uploads     map[string]*fakeUpload
+	nextID      int
+	minPartSize int64
+	now         func() time.Time
+
+	// getFailAfter, when > 0, makes GetObject fail after writing that
+	// many bytes (a node lost mid-stream).
+	getFailAfter int64
+}
+
+type fakeBucket struct {
+	info    objectlayer.BucketInfo
+	objects map[string]*fakeObject
+}
+
+type fakeObject struct {
+	info objectlayer.ObjectInfo
+	data []byte
+}
+
+type fakeUpload struct {
+	u     objectlayer.Upload
+	parts map[int]*fakePart
+}
+
+type fakePart struct {
+	info objectlayer.PartInfo
+	data []byte
+}
+
+func newFakeLayer() *fakeLayer {
+	return &fakeLayer{
+		buckets:     make(map[string]*fakeBucket),
+		uploads:     make(map[string]*fakeUpload),
+		minPartSize: 5 << 20,
+		now:         time.Now,
+	}
+}
+
+func (l *fakeLayer) MakeBucket(ctx context.Context, bucket, region string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.buckets[bucket]; ok {
+		return fmt.Errorf("make bucket %s: %w", bucket, objectlayer.ErrBucketExists)
+	}
+	l.buckets[bucket] = &fakeBucket{
+		info:    objectlayer.BucketInfo{Name: bucket, Created: l.now().UTC(), Region: region},
+		objects: make(map[string]*fakeObject),
+	}
+	return nil
+}
+
+func (l *fakeLayer) bucket(name string) (*fakeBucket, error) {
+	b, ok := l.buckets[name]
+	if !ok {
+		return nil, fmt.Errorf("bucket %s: %w", name, objectlayer.ErrNoSuchBucket)
+	}
+	return b, nil
+}
+
+func (l *fakeLayer) GetBucket(ctx context.Context, bucket string) (objectlayer.BucketInfo, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.BucketInfo{}, err
+	}
+	return b.info, nil
+}
+
+func (l *fakeLayer) ListBuckets(ctx context.Context) ([]objectlayer.BucketInfo, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []objectlayer.BucketInfo
+	for _, b := range l.buckets {
+		out = append(out, b.info)
+	}
+	return out, nil
+}
+
+func (l *fakeLayer) DeleteBucket(ctx context.Context, bucket string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	if len(b.objects) > 0 {
+		return fmt.Errorf("delete bucket %s: %w", bucket, objectlayer.ErrBucketNotEmpty)
+	}
+	delete(l.buckets, bucket)
+	return nil
+}
+
+// readBody reads a body as the real layer does: exactly Size bytes when
+// known, then Seal (which must find the end of the body itself).
+func readBody(body io.Reader, opts objectlayer.PutOptions) ([]byte, string, map[string]string, error) {
+	var data []byte
+	var err error
+	if opts.Size >= 0 {
+		data = make([]byte, opts.Size)
+		_, err = io.ReadFull(body, data)
+	} else {
+		data, err = io.ReadAll(body)
+	}
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("read body: %w", err)
+	}
+	etag, sums, err := opts.Seal()
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("seal: %w", err)
+	}
+	return data, etag, sums, nil
+}
+
+func (l *fakeLayer) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts objectlayer.PutOptions) (objectlayer.ObjectInfo, error) {
+	l.mu.Lock()
+	_, err := l.bucket(bucket)
+	l.mu.Unlock()
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	data, etag, sums, err := readBody(body, opts)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	old, exists := b.objects[key]
+	if opts.IfNoneMatchStar && exists {
+		return objectlayer.ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, objectlayer.ErrPreconditionFailed)
+	}
+	if opts.IfMatch != "" && (!exists || old.info.ETag != opts.IfMatch) {
+		return objectlayer.ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, objectlayer.ErrPreconditionFailed)
+	}
+	info := objectlayer.ObjectInfo{
+		Bucket:       bucket,
+		Key:          key,
+		Size:         int64(len(data)),
+		ETag:         etag,
+		LastModified: l.now().UTC(),
+		Header:       maps.Clone(opts.Header),
+		Checksums:    sums,
+	}
+	if len(sums) > 0 {
+		info.ChecksumType = "FULL_OBJECT"
+	}
+	b.objects[key] = &fakeObject{info: info, data: data}
+	return info, nil
+}
+
+func (l *fakeLayer) object(bucket, key string) (*fakeObject, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := b.objects[key]
+	if !ok {
+		return nil, fmt.Errorf("object %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+	}
+	return o, nil
+}
+
+func (l *fakeLayer) slice(o *fakeObject, opts objectlayer.GetOptions) ([]byte, error) {
+	if opts.Check != nil {
+		if err := opts.Check(o.info); err != nil {
+			return nil, err
+		}
+	}
+	size := int64(len(o.data))
+	if opts.Offset > size || (opts.Offset == size && size > 0) {
+		return nil, fmt.Errorf("offset %d of %d: %w", opts.Offset, size, objectlayer.ErrInvalidRange)
+	}
+	end := size
+	if opts.Length >= 0 && opts.Offset+opts.Length < size {
+		end = opts.Offset + opts.Length
+	}
+	return o.data[opts.Offset:end], nil
+}
+
+func (l *fakeLayer) GetObject(ctx context.Context, bucket, key string, opts objectlayer.GetOptions, w io.Writer) (objectlayer.ObjectInfo, error) {
+	o, err := l.object(bucket, key)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	data, err := l.slice(o, opts)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	if n := l.getFailAfter; n > 0 && n < int64(len(data)) {
+		w.Write(data[:n])
+		return objectlayer.ObjectInfo{}, fmt.Errorf("get %s/%s: %w", bucket, key, objectlayer.ErrQuorum)
+	}
+	for len(data) > 0 {
+		n := min(len(data), 32<<10)
+		if _, err := w.Write(data[:n]); err != nil {
+			return objectlayer.ObjectInfo{}, err
+		}
+		data = data[n:]
+	}
+	return o.info, nil
+}
+
+func (l *fakeLayer) OpenObject(ctx context.Context, bucket, key string, opts objectlayer.GetOptions) (objectlayer.ObjectInfo, io.ReadCloser, error) {
+	o, err := l.object(bucket, key)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, nil, err
+	}
+	data, err := l.slice(o, opts)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, nil, err
+	}
+	return o.info, io.NopCloser(bytes.NewReader(data)), nil
+}
+
+func (l *fakeLayer) StatObject(ctx context.Context, bucket, key string) (objectlayer.ObjectInfo, error) {
+	o, err := l.object(bucket, key)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	return o.info, nil
+}
+
+func (l *fakeLayer) DeleteObject(ctx context.Context, bucket, key string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	if _, ok := b.objects[key]; !ok {
+		return fmt.Errorf("delete %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+	}
+	delete(b.objects, key)
+	return nil
+}
+
+// listKeys applies prefix, delimiter, after and max to sorted keys, as
+// S3 does: a common prefix counts as one entry and is not repeated once
+// after has reached it.
+func listKeys(keys []string, prefix, delimiter, after string, max int) (objs, prefixes []string, truncated bool, next string) {
+	count := 0
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix) || k <= after {
+			continue
+		}
+		entry, isPrefix := k, false
+		if delimiter != "" {
+			if i := strings.Index(k[len(prefix):], delimiter); i >= 0 {
+				entry, isPrefix = k[:len(prefix)+i+len(delimiter)], true
+				if entry <= after || (len(prefixes) > 0 && prefixes[len(prefixes)-1] == entry) {
+					continue
+				}
+			}
+		}
+		if count == max {
+			truncated = true
+			break
+		}
+		if isPrefix {
+			prefixes = append(prefixes, entry)
+		} else {
+			objs = append(objs, entry)
+		}
+		count++
+		next = entry
+	}
+	if !truncated {
+		next = ""
+	}
+	return objs, prefixes, truncated, next
+}
+
+func (l *fakeLayer) ListObjects(ctx context.Context, bucket string, opts objectlayer.ListOptions) (objectlayer.ListResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.ListResult{}, err
+	}
+	keys := slices.Sorted(maps.Keys(b.objects))
+	objs, prefixes, truncated, next := listKeys(keys, opts.Prefix, opts.Delimiter, opts.After, opts.MaxKeys)
+	res := objectlayer.ListResult{CommonPrefixes: prefixes, IsTruncated: truncated, NextAfter: next}
+	for _, k := range objs {
+		res.Objects = append(res.Objects, b.objects[k].info)
+	}
+	return res, nil
+}
+
+func (l *fakeLayer) NewMultipartUpload(ctx context.Context, bucket, key string, u objectlayer.Upload) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.bucket(bucket); err != nil {
+		return "", err
+	}
+	l.nextID++
+	u.UploadID = "upload-" + strconv.Itoa(l.nextID)
+	u.Bucket, u.Key = bucket, key
+	l.uploads[u.UploadID] = &fakeUpload{u: u, parts: make(map[int]*fakePart)}
+	return u.UploadID, nil
+}
+
+func (l *fakeLayer) upload(bucket, key, id string) (*fakeUpload, error) {
+	u, ok := l.uploads[id]
+	if !ok || u.u.Bucket != bucket || u.u.Key != key {
+		return nil, fmt.Errorf("upload %s: %w", id, objectlayer.ErrNoSuchUpload)
+	}
+	return u, nil
+}
+
+func (l *fakeLayer) PutObjectPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts objectlayer.PutOptions) (objectlayer.PartInfo, error) {
+	l.mu.Lock()
+	_, err := l.upload(bucket, key, uploadID)
+	l.mu.Unlock()
+	if err != nil {
+		return objectlayer.PartInfo{}, err
+	}
+	data, etag, sums, err := readBody(body, opts)
+	if err != nil {
+		return objectlayer.PartInfo{}, fmt.Errorf("put part %d: %w", partNumber, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u, err := l.upload(bucket, key, uploadID)
+	if err != nil {
+		return objectlayer.PartInfo{}, err
+	}
+	p := &fakePart{
+		info: objectlayer.PartInfo{PartNumber: partNumber, Size: int64(len(data)), ETag: etag, LastModified: l.now().UTC(), Checksums: sums},
+		data: data,
+	}
+	u.parts[partNumber] = p
+	return p.info, nil
+}
+
+func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, uploadID string, parts []objectlayer.CompletePart) (objectlayer.ObjectInfo, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u, err := l.upload(bucket, key, uploadID)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	var data, md5s []byte
+	var digests [][]byte
+	alg, _ := checksum.ParseAlgorithm(u.u.ChecksumAlgorithm)
+	for i, cp := range parts {
+		if i > 0 && cp.PartNumber <= parts[i-1].PartNumber {
+			return objectlayer.ObjectInfo{}, objectlayer.ErrInvalidPartOrder
+		}
+		p, ok := u.parts[cp.PartNumber]
+		if !ok || p.info.ETag != cp.ETag {
+			return objectlayer.ObjectInfo{}, fmt.Errorf("part %d: %w", cp.PartNumber, objectlayer.ErrInvalidPart)
+		}
+		for a, v := range cp.Checksums {
+			if p.info.Checksums[a] != v {
+				return objectlayer.ObjectInfo{}, fmt.Errorf("part %d checksum: %w", cp.PartNumber, objectlayer.ErrInvalidPart)
+			}
+		}
+		if i < len(parts)-1 && p.info.Size < l.minPartSize {
+			return objectlayer.ObjectInfo{}, fmt.Errorf("part %d: %w", cp.PartNumber, objectlayer.ErrEntityTooSmall)
+		}
+		m, _ := hex.DecodeString(p.info.ETag)
+		md5s = append(md5s, m...)
+		data = append(data, p.data...)
+		if alg != "" {
+			d, _ := base64.StdEncoding.DecodeString(p.info.Checksums[string(alg)])
+			digests = append(digests, d)
+		}
+	}
+	sum := md5.Sum(md5s)
+	info := objectlayer.ObjectInfo{
+		Bucket:       bucket,
+		Key:          key,
+		Size:         int64(len(data)),
+		ETag:         hex.EncodeToString(sum[:]) + "-" + strconv.Itoa(len(parts)),
+		LastModified: l.now().UTC(),
+		Header:       maps.Clone(u.u.Header),
+		Parts:        len(parts),
+	}
+	if alg != "" {
+		if u.u.ChecksumType == "FULL_OBJECT" {
+			h := alg.New()
+			h.Write(data)
+			info.Checksums = map[string]string{string(alg): checksum.EncodeDigest(h.Sum(nil))}
+			info.ChecksumType = "FULL_OBJECT"
+		} else {
+			info.Checksums = map[string]string{string(alg): checksum.CompositeOfParts(alg, digests)}
+			info.ChecksumType = "COMPOSITE"
+		}
+	}
+	b.objects[key] = &fakeObject{info: info, data: data}
+	delete(l.uploads, uploadID)
+	return info, nil
+}
+
+func (l *fakeLayer) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.upload(bucket, key, uploadID); err != nil {
+		return err
+	}
+	delete(l.uploads, uploadID)
+	return nil
+}
+
+func (l *fakeLayer) ListParts(ctx context.Context, bucket, key, uploadID string, partMarker, maxParts int) (objectlayer.ListPartsResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u, err := l.upload(bucket, key, uploadID)
+	if err != nil {
+		return objectlayer.ListPartsResult{}, err
+	}
+	res := objectlayer.ListPartsResult{Upload: u.u}
+	for _, n := range slices.Sorted(maps.Keys(u.parts)) {
+		if n <= partMarker {
+			continue
+		}
+		if len(res.Parts) == maxParts {
+			res.IsTruncated = true
+			break
+		}
+		res.Parts = append(res.Parts, u.parts[n].info)
+		res.NextPartNumberMarker = n
+	}
+	return res, nil
+}
+
+func (l *fakeLayer) ListMultipartUploads(ctx context.Context, bucket string, opts objectlayer.ListUploadsOptions) (objectlayer.ListUploadsResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := l.bucket(bucket); err != nil {
+		return objectlayer.ListUploadsResult{}, err
+	}
+	var ups []objectlayer.Upload
+	for _, u := range l.uploads {
+		if u.u.Bucket == bucket && strings.HasPrefix(u.u.Key, opts.Prefix) && u.u.Key > opts.KeyMarker {
+			ups = append(ups, u.u)
+		}
+	}
+	slices.SortFunc(ups, func(a, b objectlayer.Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.UploadID, b.UploadID)
+	})
+	var res objectlayer.ListUploadsResult
+	for _, u := range ups {
+		if len(res.Uploads) == opts.MaxUploads {
+			res.IsTruncated = true
+			break
+		}
+		res.Uploads = append(res.Uploads, u)
+		res.NextKeyMarker, res.NextUploadIDMarker = u.Key, u.UploadID
+	}
+	return res, nil
+}
+
+// count returns the number of objects in a bucket.
+func (l *fakeLayer) count(bucket string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[bucket]; ok {
+		return len(b.objects)
+	}
+	return 0
+}
+
+var _ objectlayer.API = (*fakeLayer)(nil)
+
+var errFake = errors.New("fake failure")
+
+// objectlayerPut returns PutOptions that seal data as given.
+func objectlayerPut(data []byte) objectlayer.PutOptions {
+	sum := md5.Sum(data)
+	return objectlayer.PutOptions{
+		Size:   int64(len(data)),
+		Header: map[string]string{"Content-Type": "binary/octet-stream"},
+		Seal:   func() (string, map[string]string, error) { return hex.EncodeToString(sum[:]), nil, nil },
+	}
+}

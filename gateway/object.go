@@ -1,0 +1,358 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/zones3/zones3/gateway/objectlayer"
+)
+
+// checksumHeader maps a checksum algorithm to its canonical header name.
+var checksumHeader = map[string]string{
+	"CRC32":     "X-Amz-Checksum-Crc32",
+	"CRC32C":    "X-Amz-Checksum-Crc32c",
+	"CRC64NVME": "X-Amz-Checksum-Crc64nvme",
+	"SHA1":      "X-Amz-Checksum-Sha1",
+	"SHA256":    "X-Amz-Checksum-Sha256",
+}
+
+// responseOverrides are the GET query parameters that replace a stored
+// response header, and the header each replaces.
+var responseOverrides = [...][2]string{
+	{"response-content-type", "Content-Type"},
+	{"response-content-language", "Content-Language"},
+	{"response-expires", "Expires"},
+	{"response-cache-control", "Cache-Control"},
+	{"response-content-disposition", "Content-Disposition"},
+	{"response-content-encoding", "Content-Encoding"},
+}
+
+// readPlan is what a GET or HEAD answers once the object's info is known.
+type readPlan struct {
+	info   objectlayer.ObjectInfo
+	status int   // 200 or 206
+	off, n int64 // the bytes sent
+}
+
+// readRequest is the parsed form of a GET or HEAD.
+type readRequest struct {
+	conds        conditions
+	rng          byteRange
+	hasRange     bool
+	partNumber   int
+	checksumMode bool
+}
+
+func parseReadRequest(r *http.Request, q url.Values) (readRequest, error) {
+	rr := readRequest{conds: readConditions(r.Header)}
+	if err := checkVersionID(q); err != nil {
+		return rr, err
+	}
+	if v := r.Header.Get("Range"); v != "" {
+		rr.rng, rr.hasRange = parseRange(v)
+	}
+	if s := q.Get("partNumber"); s != "" {
+		n, err := parsePartNumber(s)
+		if err != nil {
+			return rr, err
+		}
+		if r.Header.Get("Range") != "" {
+			return rr, errInvalidRequest.withMessage("Cannot specify both Range header and partNumber query parameter")
+		}
+		rr.partNumber = n
+	}
+	rr.checksumMode = strings.EqualFold(r.Header.Get("X-Amz-Checksum-Mode"), "ENABLED")
+	return rr, nil
+}
+
+// plan decides status and byte range for an object, after evaluating the
+// conditional headers (which come first in S3, before the range).
+func (rr *readRequest) plan(info objectlayer.ObjectInfo) (readPlan, error) {
+	p := readPlan{info: info, status: http.StatusOK, n: info.Size}
+	if err := rr.conds.check(info.ETag, info.LastModified); err != nil {
+		return p, err
+	}
+	if rr.partNumber > 0 {
+		if info.Parts > 0 {
+			return p, errNotImplemented.withMessage("Reading one part of a multipart object is not implemented; use a Range.")
+		}
+		if rr.partNumber != 1 {
+			return p, &apiError{"InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"}
+		}
+		return p, nil
+	}
+	if !rr.hasRange {
+		return p, nil
+	}
+	off, n, whole, err := rr.rng.resolve(info.Size)
+	if err != nil {
+		return p, err
+	}
+	if !whole {
+		p.status, p.off, p.n = http.StatusPartialContent, off, n
+	}
+	return p, nil
+}
+
+// setHeaders writes the response headers of a read.
+func (p *readPlan) setHeaders(h http.Header, q url.Values, rr *readRequest) {
+	info := &p.info
+	h["Accept-Ranges"] = []string{"bytes"}
+	h["Last-Modified"] = []string{info.LastModified.UTC().Format(http.TimeFormat)}
+	h["Etag"] = []string{`"` + info.ETag + `"`}
+	h["Content-Length"] = []string{strconv.FormatInt(p.n, 10)}
+	if p.status == http.StatusPartialContent {
+		h["Content-Range"] = []string{contentRange(p.off, p.n, info.Size)}
+	}
+	for k, v := range info.Header {
+		h[k] = []string{v}
+	}
+	if _, ok := info.Header["Content-Type"]; !ok {
+		h["Content-Type"] = []string{"binary/octet-stream"}
+	}
+	if rr.checksumMode && p.status == http.StatusOK {
+		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
+	}
+	if rr.partNumber > 0 {
+		h["X-Amz-Mp-Parts-Count"] = []string{strconv.Itoa(max(info.Parts, 1))}
+	}
+	if len(q) > 0 {
+		for _, o := range responseOverrides {
+			if v := q.Get(o[0]); v != "" {
+				h[o[1]] = []string{v}
+			}
+		}
+	}
+}
+
+// setChecksumHeaders writes x-amz-checksum-<alg> for each stored checksum.
+func setChecksumHeaders(h http.Header, sums map[string]string, typ string) {
+	n := 0
+	for alg, v := range sums {
+		if name, ok := checksumHeader[alg]; ok && v != "" {
+			h[name] = []string{v}
+			n++
+		}
+	}
+	if n > 0 {
+		if typ == "" {
+			typ = "FULL_OBJECT"
+		}
+		h["X-Amz-Checksum-Type"] = []string{typ}
+	}
+}
+
+// notModified answers a 304: validators, no body.
+func notModified(w http.ResponseWriter, info objectlayer.ObjectInfo) {
+	h := w.Header()
+	h["Etag"] = []string{`"` + info.ETag + `"`}
+	h["Last-Modified"] = []string{info.LastModified.UTC().Format(http.TimeFormat)}
+	w.WriteHeader(http.StatusNotModified)
+}
+
+// rangeMismatch is returned by a GET's Check when the bytes the layer was
+// asked for differ from what the object's size calls for (a suffix range,
+// or a range past the end); the GET is repeated with the right range.
+type rangeMismatch struct{ off, n int64 }
+
+func (*rangeMismatch) Error() string { return "range depends on object size" }
+
+// lazyBody sends the status line and headers of a GET with its first body
+// byte, so that an error the layer meets before that still becomes a
+// proper S3 error response.
+type lazyBody struct {
+	w      *respWriter
+	q      url.Values
+	rr     *readRequest
+	plan   readPlan
+	planed bool
+}
+
+func (b *lazyBody) start() {
+	b.plan.setHeaders(b.w.Header(), b.q, b.rr)
+	b.w.WriteHeader(b.plan.status)
+}
+
+func (b *lazyBody) Write(p []byte) (int, error) {
+	if !b.planed {
+		return 0, errors.New("object layer wrote before checking the object")
+	}
+	if !b.w.wrote {
+		b.start()
+	}
+	return b.w.Write(p)
+}
+
+func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
+	rr, err := parseReadRequest(r, rq.query)
+	if err != nil {
+		return err
+	}
+	// The first attempt asks for the range as far as it is known without
+	// the object's size; the Check sees the size and asks again (rarely)
+	// when that was not right, so a plain GET costs one metadata read.
+	opts := objectlayer.GetOptions{Offset: 0, Length: -1}
+	if rr.hasRange && !rr.rng.suffix {
+		opts.Offset = rr.rng.first
+		if rr.rng.last >= 0 {
+			opts.Length = rr.rng.last - rr.rng.first + 1
+		}
+	}
+	for range 4 {
+		body := &lazyBody{w: w, q: rq.query, rr: &rr}
+		var checked bool
+		var seen objectlayer.ObjectInfo
+		opts.Check = func(info objectlayer.ObjectInfo) error {
+			checked, seen = true, info
+			p, err := rr.plan(info)
+			if err != nil {
+				return err
+			}
+			if p.off != opts.Offset || (p.n != opts.Length && !(opts.Length < 0 && p.off+p.n == info.Size)) {
+				return &rangeMismatch{off: p.off, n: p.n}
+			}
+			body.plan, body.planed = p, true
+			return nil
+		}
+		_, err := h.layer.GetObject(r.Context(), rq.bucket, rq.key, opts, body)
+		if err == nil {
+			if !body.planed {
+				return fmt.Errorf("get %s/%s: object layer did not check the object", rq.bucket, rq.key)
+			}
+			if !w.wrote {
+				body.start()
+			}
+			return nil
+		}
+		if w.wrote {
+			return err
+		}
+		var rm *rangeMismatch
+		switch {
+		case errors.As(err, &rm):
+			opts.Offset, opts.Length = rm.off, rm.n
+			continue
+		case errors.Is(err, errNotModified):
+			notModified(w, seen)
+			return nil
+		case errors.Is(err, errInvalidRange), errors.Is(err, objectlayer.ErrInvalidRange):
+			if !checked {
+				// The layer refused the offset before showing the object.
+				info, serr := h.layer.StatObject(r.Context(), rq.bucket, rq.key)
+				if serr != nil {
+					return serr
+				}
+				if p, perr := rr.plan(info); perr == nil {
+					// Satisfiable after all (say, a range now within a grown object).
+					opts.Offset, opts.Length = p.off, p.n
+					continue
+				} else if !errors.Is(perr, errInvalidRange) {
+					return perr
+				}
+				seen = info
+			}
+			w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(seen.Size, 10))
+			return errInvalidRange
+		}
+		return err
+	}
+	return errServiceUnavailable.withMessage("The object changed while it was being read. Please retry.")
+}
+
+func (h *handler) headObject(w *respWriter, r *http.Request, rq *request) error {
+	rr, err := parseReadRequest(r, rq.query)
+	if err != nil {
+		return err
+	}
+	info, err := h.layer.StatObject(r.Context(), rq.bucket, rq.key)
+	if err != nil {
+		return err
+	}
+	p, err := rr.plan(info)
+	switch {
+	case errors.Is(err, errNotModified):
+		notModified(w, info)
+		return nil
+	case errors.Is(err, errInvalidRange):
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(info.Size, 10))
+		return err
+	case err != nil:
+		return err
+	}
+	p.setHeaders(w.Header(), rq.query, &rr)
+	w.WriteHeader(p.status)
+	return nil
+}
+
+func (h *handler) putObject(w *respWriter, r *http.Request, rq *request) error {
+	if err := checkPutHeaders(r.Header); err != nil {
+		return err
+	}
+	hdr, err := objectHeaders(r.Header)
+	if err != nil {
+		return err
+	}
+	opts := objectlayer.PutOptions{Header: hdr}
+	if err := putConditions(r.Header, &opts); err != nil {
+		return err
+	}
+	bd, err := h.openBody(r, rq, maxPutSize)
+	if err != nil {
+		return err
+	}
+	opts.Size = bd.size
+	opts.Seal = sealFunc(bd.Reader)
+	info, err := h.layer.PutObject(r.Context(), rq.bucket, rq.key, bd, opts)
+	if err != nil {
+		return bd.explain(err)
+	}
+	wh := w.Header()
+	wh["Etag"] = []string{`"` + info.ETag + `"`}
+	sums := info.Checksums
+	if sums == nil {
+		sums = bd.Checksums()
+	}
+	setChecksumHeaders(wh, sums, info.ChecksumType)
+	wh["Content-Length"] = []string{"0"}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// putConditions reads the conditional-write headers of a PUT.
+func putConditions(h http.Header, opts *objectlayer.PutOptions) error {
+	if v := h.Get("If-None-Match"); v != "" {
+		if strings.TrimSpace(v) != "*" {
+			return errNotImplemented.withMessage("If-None-Match on a write supports only *.")
+		}
+		opts.IfNoneMatchStar = true
+	}
+	if v := h.Get("If-Match"); v != "" {
+		opts.IfMatch = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	return nil
+}
+
+func (h *handler) deleteObject(w *respWriter, r *http.Request, rq *request) error {
+	if err := checkVersionID(rq.query); err != nil {
+		return err
+	}
+	err := h.layer.DeleteObject(r.Context(), rq.bucket, rq.key)
+	if err != nil && !errors.Is(err, objectlayer.ErrNoSuchKey) {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// checkVersionID accepts only the null version: zones3 does not version
+// objects yet.
+func checkVersionID(q url.Values) error {
+	if v, ok := q["versionId"]; ok && (len(v) == 0 || (v[0] != "null" && v[0] != "")) {
+		return errInvalidArgument.withMessage("Invalid version id specified")
+	}
+	return nil
+}

@@ -1,0 +1,233 @@
+package objectlayer
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/zones3/zones3/erasure"
+	"github.com/zones3/zones3/gateway/checksum"
+)
+
+func TestObjectRecordRoundTrip(t *testing.T) {
+	for _, r := range []*objectRecord{
+		{hlc: 1, tombstone: true},
+		{hlc: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
+			versionID: "v", holders: []string{"n0", "n1", "n2"}, shard: 2, data: []byte("shard")},
+		{hlc: 1 << 62, size: 1 << 40, etag: "e-2", header: map[string]string{"Content-Type": "x/y", "X-Amz-Meta-K": ""},
+			checksums: map[string]string{"CRC32": "AAAAAA=="}, checksumType: "COMPOSITE",
+			layout: erasure.Layout{K: 4, M: 2, BlockSize: 4 << 20, Hash: erasure.BLAKE3}, versionID: "v2",
+			holders: []string{"a"}, shard: 5,
+			parts: []partRef{{number: 1, size: 5 << 20, etag: "p1", dataID: "d1"}, {number: 3, size: 1, etag: "p3", dataID: "d3", checksums: map[string]string{"SHA256": "x"}}}},
+	} {
+		got, err := decodeObjectRecord(r.marshal())
+		if err != nil {
+			t.Fatalf("%+v: %v", r, err)
+		}
+		if len(got.data) == 0 {
+			got.data = r.data
+		}
+		if !reflect.DeepEqual(got, r) {
+			t.Errorf("round trip:\n got %+v\nwant %+v", got, r)
+		}
+	}
+	// The common part plus the node part is the whole record.
+	r := &objectRecord{hlc: 7, inline: true, size: 3, versionID: "v", shard: 1, data: []byte("abc")}
+	b := append(appendNode(r.appendCommon(nil), 1, 3), "abc"...)
+	if !bytes.Equal(b, r.marshal()) {
+		t.Error("appendCommon+appendNode differs from marshal")
+	}
+	for _, bad := range [][]byte{nil, []byte("short"), append(r.marshal()[:20:20], 0xff)} {
+		if _, err := decodeObjectRecord(bad); !errors.Is(err, errCorruptRecord) {
+			t.Errorf("decode %q: %v", bad, err)
+		}
+	}
+	v := r.marshal()
+	v[8] = 99
+	if _, err := decodeObjectRecord(v); !errors.Is(err, errCorruptRecord) {
+		t.Errorf("unknown version: %v", err)
+	}
+}
+
+func TestSmallRecordsRoundTrip(t *testing.T) {
+	le := listEntry{hlc: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2}
+	if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
+		t.Errorf("list entry: %+v, %v", got, err)
+	}
+	br := bucketRecord{hlc: 3, region: "eu-west-1"}
+	if got, err := decodeBucketRecord(br.marshal()); err != nil || got != br {
+		t.Errorf("bucket: %+v, %v", got, err)
+	}
+	ur := uploadRecord{hlc: 4, header: map[string]string{"A": "b"}, checksumAlgorithm: "SHA256", checksumType: "COMPOSITE", layout: erasure.Layout{K: 2, M: 1}}
+	if got, err := decodeUploadRecord(ur.marshal()); err != nil || !reflect.DeepEqual(got, ur) {
+		t.Errorf("upload: %+v, %v", got, err)
+	}
+	pr := partRecord{hlc: 5, size: 6, etag: "e", dataID: "d", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1}, shard: 1}
+	if got, err := decodePartRecord(pr.marshal()); err != nil || !reflect.DeepEqual(got, pr) {
+		t.Errorf("part: %+v, %v", got, err)
+	}
+	if e, err := decodeListEntry((&listEntry{hlc: 1, tombstone: true}).marshal()); err != nil || !e.tombstone || e.hlc != 1 {
+		t.Errorf("list tombstone: %+v, %v", e, err)
+	}
+	if b, err := decodeBucketRecord((&bucketRecord{hlc: 2, tombstone: true}).marshal()); err != nil || !b.tombstone || b.hlc != 2 {
+		t.Errorf("bucket tombstone: %+v, %v", b, err)
+	}
+	if u, err := decodeUploadRecord((&uploadRecord{hlc: 3, tombstone: true}).marshal()); err != nil || !u.tombstone || u.hlc != 3 {
+		t.Errorf("upload tombstone: %+v, %v", u, err)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"a", "b"},
+		{"a\xff", "b"},
+		{"\xff\xff", ""},
+		{"l/b\x00", "l/b\x01"},
+		{"l/b\x00d/", "l/b\x00d0"},
+	} {
+		if got := string(prefixEnd([]byte(tc.in))); got != tc.want {
+			t.Errorf("prefixEnd(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// A bucket's keys sort together and apart from a bucket whose name
+	// extends it.
+	a, b := objectKey("b", "\xff\xff"), objectKey("b0", "")
+	if bytes.Compare(a, b) >= 0 || bytes.Compare(a, prefixEnd(bucketScope(prefixObject, "b"))) >= 0 {
+		t.Error("bucket scopes overlap")
+	}
+	if string(partKey("u", 7)) != "p/u\x0000007" || shardName("d", 2) != "d.2" {
+		t.Error("key formats changed")
+	}
+}
+
+func TestCommonPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		key, prefix, delim, want string
+		ok                       bool
+	}{
+		{"a/b/c", "", "/", "a/", true},
+		{"a/b/c", "a/", "/", "a/b/", true},
+		{"a/b", "a/", "/", "", false},
+		{"a/b", "", "", "", false},
+		{"abcabc", "a", "bc", "abc", true},
+		{"x/y", "a", "/", "", false},
+		{"a//", "a/", "/", "a//", true},
+	} {
+		got, ok := commonPrefix(tc.key, tc.prefix, tc.delim)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("commonPrefix(%q, %q, %q) = %q, %v", tc.key, tc.prefix, tc.delim, got, ok)
+		}
+	}
+	if !isCommonPrefix("a/", "", "/") || isCommonPrefix("a/b", "", "/") || isCommonPrefix("a/", "", "") {
+		t.Error("isCommonPrefix")
+	}
+}
+
+func TestResolveRange(t *testing.T) {
+	for _, tc := range []struct {
+		size, off, n   int64
+		wantOff, wantN int64
+		wantErr        bool
+	}{
+		{0, 0, -1, 0, 0, false},
+		{0, 0, 10, 0, 0, false},
+		{0, 1, -1, 0, 0, true},
+		{10, 0, -1, 0, 10, false},
+		{10, 9, -1, 9, 1, false},
+		{10, 10, -1, 0, 0, true},
+		{10, 10, 0, 10, 0, false},
+		{10, 3, 100, 3, 7, false},
+		{10, 3, 2, 3, 2, false},
+		{10, -1, 2, 0, 0, true},
+		{10, 11, 1, 0, 0, true},
+	} {
+		off, n, err := resolveRange(tc.size, tc.off, tc.n)
+		if (err != nil) != tc.wantErr || (err == nil && (off != tc.wantOff || n != tc.wantN)) {
+			t.Errorf("resolveRange(%d, %d, %d) = %d, %d, %v", tc.size, tc.off, tc.n, off, n, err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidRange) {
+			t.Errorf("error %v is not ErrInvalidRange", err)
+		}
+	}
+}
+
+func TestChooseVersion(t *testing.T) {
+	rec := func(hlc uint64, id string) *objectRecord { return &objectRecord{hlc: hlc, versionID: id} }
+	for _, tc := range []struct {
+		name     string
+		recs     []*objectRecord
+		answered int
+		want     uint64 // 0: none
+		holders  int
+	}{
+		{"all agree", []*objectRecord{rec(5, "a"), rec(5, "a"), rec(5, "a")}, 3, 5, 3},
+		{"one behind", []*objectRecord{rec(5, "a"), rec(4, "b"), rec(5, "a")}, 3, 5, 2},
+		{"failed write on one node", []*objectRecord{rec(6, "c"), rec(4, "b"), rec(4, "b")}, 3, 4, 2},
+		{"maybe committed, holder down", []*objectRecord{rec(6, "c"), rec(4, "b"), nil}, 2, 6, 1},
+		{"same HLC, other version", []*objectRecord{rec(5, "a"), rec(5, "b"), rec(4, "x")}, 3, 0, 0},
+		{"none", []*objectRecord{nil, nil, nil}, 3, 0, 0},
+		{"only a failed write", []*objectRecord{rec(6, "c"), nil, nil}, 3, 0, 0},
+	} {
+		st := &objectState{placed: []int{0, 1, 2}, recs: tc.recs, answered: tc.answered}
+		st.choose(2)
+		var got uint64
+		if st.cur != nil {
+			got = st.cur.hlc
+		}
+		if got != tc.want || len(st.holders) != tc.holders {
+			t.Errorf("%s: chose %d with %d holders, want %d with %d", tc.name, got, len(st.holders), tc.want, tc.holders)
+		}
+	}
+}
+
+func TestHLC(t *testing.T) {
+	wall := time.Unix(100, 0)
+	c := hlcClock{now: func() time.Time { return wall }}
+	a := c.next()
+	b := c.next()
+	if a != uint64(wall.UnixNano()) || b != a+1 {
+		t.Errorf("next: %d, %d", a, b)
+	}
+	c.observe(a + 1000)
+	if n := c.next(); n != a+1001 {
+		t.Errorf("after observing a later HLC: %d", n)
+	}
+	c.observe(5)
+	wall = wall.Add(time.Hour)
+	if n := c.next(); n != uint64(wall.UnixNano()) {
+		t.Errorf("the wall clock moved on: %d", n)
+	}
+	if !hlcTime(a).Equal(time.Unix(100, 0)) {
+		t.Error("hlcTime")
+	}
+}
+
+func TestCRCCombine(t *testing.T) {
+	data := randomBytes(5, 10000)
+	for _, alg := range []checksum.Algorithm{checksum.CRC32, checksum.CRC32C, checksum.CRC64NVME} {
+		for _, cut := range [][]int{{0, 10000}, {1, 10000}, {5000, 10000}, {3, 4, 9999, 10000}, {10000}} {
+			var values []string
+			var sizes []int64
+			prev := 0
+			for _, end := range cut {
+				h := alg.New()
+				h.Write(data[prev:end])
+				values = append(values, checksum.EncodeDigest(h.Sum(nil)))
+				sizes = append(sizes, int64(end-prev))
+				prev = end
+			}
+			got, err := fullObjectCRC(alg, values, sizes)
+			h := alg.New()
+			h.Write(data)
+			if want := checksum.EncodeDigest(h.Sum(nil)); err != nil || got != want {
+				t.Errorf("%s cut at %v: %s, %v; want %s", alg, cut, got, err, want)
+			}
+		}
+	}
+	if _, err := fullObjectCRC(checksum.SHA256, []string{"x"}, []int64{1}); err == nil {
+		t.Error("SHA256 combined")
+	}
+}

@@ -1,0 +1,196 @@
+package gateway
+
+import (
+	"net"
+	"net/http"
+	"strings"
+)
+
+// maxKeyLength is S3's limit on object key length in bytes.
+const maxKeyLength = 1024
+
+// unsupportedSubresources are S3 query subresources zones3 does not serve.
+// A request naming one is answered NotImplemented, never served as the
+// plain object or bucket operation it would otherwise look like.
+var unsupportedSubresources = map[string]bool{
+	"abac": true, "accelerate": true, "analytics": true, "attributes": true,
+	"cors": true, "encryption": true, "intelligent-tiering": true,
+	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
+	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
+	"notification": true, "object-lock": true, "ownershipControls": true,
+	"policy": true, "policyStatus": true, "publicAccessBlock": true,
+	"renameObject": true, "replication": true, "requestPayment": true,
+	"restore": true, "retention": true, "select": true, "select-type": true,
+	"session": true, "tagging": true, "torrent": true, "website": true,
+}
+
+// route finds the operation of a request: bucket and key from the Host
+// and path, then the API from method and query subresources. It fills
+// rq.api even when it fails, for metrics and logs.
+func (h *handler) route(r *http.Request, rq *request) (apiFunc, error) {
+	rq.query = r.URL.Query()
+	q := rq.query
+	path := r.URL.Path
+	if b := VirtualHostBucket(r.Host, h.domains); b != "" {
+		rq.bucket = b
+		rq.key = strings.TrimPrefix(path, "/")
+	} else {
+		rq.bucket, rq.key, _ = strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	}
+
+	if rq.bucket == "" {
+		rq.api = "ListBuckets"
+		if r.Method != http.MethodGet {
+			return nil, errMethodNotAllowed
+		}
+		return (*handler).listBuckets, nil
+	}
+
+	var unsupported string
+	for name := range q {
+		if unsupportedSubresources[name] {
+			unsupported = name
+			break
+		}
+	}
+	fn, api := routeBucketOrObject(r, q, rq.key != "")
+	rq.api = api
+	if unsupported != "" {
+		rq.api = "NotImplemented"
+		return nil, errNotImplemented.withMessage("The ?" + unsupported + " subresource is not implemented.")
+	}
+	if !validBucketName(rq.bucket) {
+		return nil, errInvalidBucketName
+	}
+	if len(rq.key) > maxKeyLength {
+		return nil, errKeyTooLong
+	}
+	if fn == nil {
+		if api == "" {
+			rq.api = "MethodNotAllowed"
+			return nil, errMethodNotAllowed
+		}
+		return nil, errNotImplemented
+	}
+	return fn, nil
+}
+
+// routeBucketOrObject picks the operation on a bucket (object false) or an
+// object. A nil func with an API name is a known operation zones3 does not
+// implement; a nil func without one is a method S3 does not allow.
+func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (apiFunc, string) {
+	has := func(name string) bool { _, ok := q[name]; return ok }
+	if !object {
+		switch r.Method {
+		case http.MethodGet:
+			switch {
+			case has("location"):
+				return (*handler).getBucketLocation, "GetBucketLocation"
+			case has("versioning"):
+				return (*handler).getBucketVersioning, "GetBucketVersioning"
+			case has("acl"):
+				return (*handler).getACL, "GetBucketAcl"
+			case has("uploads"):
+				return (*handler).listMultipartUploads, "ListMultipartUploads"
+			case has("versions"):
+				return (*handler).listObjectVersions, "ListObjectVersions"
+			case has("list-type"):
+				return (*handler).listObjectsV2, "ListObjectsV2"
+			}
+			return (*handler).listObjectsV1, "ListObjects"
+		case http.MethodHead:
+			return (*handler).headBucket, "HeadBucket"
+		case http.MethodPut:
+			switch {
+			case has("acl"):
+				return (*handler).putACL, "PutBucketAcl"
+			case has("versioning"):
+				return nil, "PutBucketVersioning"
+			}
+			return (*handler).createBucket, "CreateBucket"
+		case http.MethodDelete:
+			return (*handler).deleteBucket, "DeleteBucket"
+		case http.MethodPost:
+			if has("delete") {
+				return (*handler).deleteObjects, "DeleteObjects"
+			}
+			return nil, "PostObject"
+		}
+		return nil, ""
+	}
+	switch r.Method {
+	case http.MethodGet:
+		switch {
+		case has("uploadId"):
+			return (*handler).listParts, "ListParts"
+		case has("acl"):
+			return (*handler).getACL, "GetObjectAcl"
+		}
+		return (*handler).getObject, "GetObject"
+	case http.MethodHead:
+		return (*handler).headObject, "HeadObject"
+	case http.MethodPut:
+		switch {
+		case has("uploadId") || has("partNumber"):
+			if r.Header.Get("X-Amz-Copy-Source") != "" {
+				return (*handler).uploadPartCopy, "UploadPartCopy"
+			}
+			return (*handler).uploadPart, "UploadPart"
+		case has("acl"):
+			return (*handler).putACL, "PutObjectAcl"
+		case r.Header.Get("X-Amz-Copy-Source") != "":
+			return (*handler).copyObject, "CopyObject"
+		}
+		return (*handler).putObject, "PutObject"
+	case http.MethodPost:
+		switch {
+		case has("uploads"):
+			return (*handler).createMultipartUpload, "CreateMultipartUpload"
+		case has("uploadId"):
+			return (*handler).completeMultipartUpload, "CompleteMultipartUpload"
+		}
+		return nil, "PostObject"
+	case http.MethodDelete:
+		if has("uploadId") {
+			return (*handler).abortMultipartUpload, "AbortMultipartUpload"
+		}
+		return (*handler).deleteObject, "DeleteObject"
+	}
+	return nil, ""
+}
+
+// validBucketName applies S3's rules for general purpose bucket names.
+func validBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '.' || c == '-':
+			if i == 0 || i == len(name)-1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	if strings.Contains(name, "..") ||
+		strings.HasPrefix(name, "xn--") ||
+		strings.HasPrefix(name, "sthree-") ||
+		strings.HasPrefix(name, "amzn-s3-demo-") ||
+		strings.HasSuffix(name, "-s3alias") ||
+		strings.HasSuffix(name, "--ol-s3") ||
+		strings.HasSuffix(name, ".mrap") ||
+		strings.HasSuffix(name, "--x-s3") ||
+		strings.HasSuffix(name, "--table-s3") {
+		return false
+	}
+	// Only digits and dots can form an IPv4 address; skip the parse
+	// otherwise.
+	if strings.Trim(name, "0123456789.") == "" && net.ParseIP(name) != nil {
+		return false
+	}
+	return true
+}

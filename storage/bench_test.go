@@ -1,0 +1,272 @@
+package storage
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Run with a short fixed count, e.g.
+//
+//	go test ./storage/ -run '^$' -bench ShardWriteAmp -benchtime 512x
+//	go test ./storage/ -run '^$' -bench PebbleValueWriteAmp -benchtime 512x
+//	go test ./storage/ -run '^$' -bench Inline4KiB -benchtime 3s
+//
+// Write amplification is bytes this process sent to the block layer
+// (/proc/self/io write_bytes) over bytes given. It leaves out the ext4
+// journal, written by a kernel thread.
+
+// processWriteBytes reads write_bytes from /proc/self/io.
+func processWriteBytes(b *testing.B) int64 {
+	f, err := os.Open("/proc/self/io")
+	if err != nil {
+		b.Skipf("no /proc/self/io: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "write_bytes: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+	}
+	b.Skip("no write_bytes in /proc/self/io")
+	return 0
+}
+
+func openBenchLocal(b *testing.B) *Local {
+	l, err := OpenLocal(b.TempDir(), LocalOptions{ID: "bench", Logger: testLogger(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	return l
+}
+
+// BenchmarkShardWriteAmp writes 1 MiB shards the way the gateway does: a
+// shard file, then a synced batch with its metadata record and commit.
+func BenchmarkShardWriteAmp(b *testing.B) {
+	const shardSize = 1 << 20
+	ctx := context.Background()
+	l := openBenchLocal(b)
+	data := bytes.Repeat([]byte("0123456789abcdef"), shardSize/16)
+	meta := make([]byte, 512)
+	b.SetBytes(shardSize)
+	start := processWriteBytes(b)
+	b.ResetTimer()
+	for i := range b.N {
+		name := fmt.Sprintf("obj%d.v1.0", i)
+		if _, err := l.CreateShard(ctx, name, bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+		key := []byte(fmt.Sprintf("b/obj%d", i))
+		binary.BigEndian.PutUint64(meta, uint64(i+1))
+		if _, err := l.Apply(ctx, Batch{Ops: []Op{
+			{Kind: OpPutIfNewer, Key: key, Value: meta, HLC: uint64(i + 1)},
+			{Kind: OpCommitShard, Name: name, Key: key},
+		}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// Include the flush of the metadata records.
+	if err := l.db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	written := processWriteBytes(b) - start
+	b.ReportMetric(float64(written)/float64(int64(b.N)*shardSize), "write-amp")
+}
+
+// BenchmarkPebbleValueWriteAmp is the alternative not taken: 1 MiB values
+// stored in Pebble itself (same options as Local), measured until the
+// flushes and compactions they cause have finished.
+func BenchmarkPebbleValueWriteAmp(b *testing.B) {
+	const valueSize = 1 << 20
+	db, err := pebble.Open(b.TempDir(), pebbleOptions(LocalOptions{
+		CacheBytes: DefaultCacheBytes, MemTableBytes: DefaultMemTableBytes,
+	}, testLogger(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	// Random, so that compression does not flatter Pebble (shard data is
+	// erasure-coded, usually compressed, user data).
+	value := make([]byte, valueSize)
+	rand.NewChaCha8([32]byte{1}).Read(value)
+	b.SetBytes(valueSize)
+	start := processWriteBytes(b)
+	b.ResetTimer()
+	for i := range b.N {
+		binary.LittleEndian.PutUint64(value, uint64(i))
+		// Object names arrive in no particular order.
+		key := fmt.Sprintf("b/obj%016x", uint64(i)*0x9e3779b97f4a7c15)
+		if err := db.Set([]byte(key), value, pebble.Sync); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := db.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for idle := 0; idle < 3; {
+		m := db.Metrics()
+		if m.Compact.NumInProgress == 0 && m.Flush.NumInProgress == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.StopTimer()
+	written := processWriteBytes(b) - start
+	b.ReportMetric(float64(written)/float64(int64(b.N)*valueSize), "write-amp")
+}
+
+// benchInline4KiB applies synced 4 KiB conditional puts from 16 writers.
+func benchInline4KiB(b *testing.B, n Node) {
+	ctx := context.Background()
+	var seq atomic.Uint64
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((16 + procs - 1) / procs) // 16 writers on 1, 2, 4, 8 or 16 procs
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		value := make([]byte, 4096)
+		for pb.Next() {
+			i := seq.Add(1)
+			binary.BigEndian.PutUint64(value, i)
+			if _, err := n.Apply(ctx, Batch{Ops: []Op{
+				{Kind: OpPutIfNewer, Key: []byte(fmt.Sprintf("b/small%09d", i)), Value: value, HLC: i},
+			}}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
+
+func BenchmarkLocalInline4KiB(b *testing.B) { benchInline4KiB(b, openBenchLocal(b)) }
+
+func BenchmarkRemoteInline4KiB(b *testing.B) {
+	r, _ := serveLocal(b, openBenchLocal(b), RemoteOptions{})
+	benchInline4KiB(b, r)
+}
+
+// BenchmarkRemoteShard1MiB is BenchmarkShardWriteAmp's work through the
+// internode API, plus reading each shard back.
+func BenchmarkRemoteShard1MiB(b *testing.B) {
+	const shardSize = 1 << 20
+	ctx := context.Background()
+	r, _ := serveLocal(b, openBenchLocal(b), RemoteOptions{})
+	b.SetBytes(2 * shardSize)
+	b.ResetTimer()
+	for i := range b.N {
+		name := fmt.Sprintf("obj%d", i)
+		if _, err := r.CreateShard(ctx, name, &patternReader{n: shardSize}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Apply(ctx, Batch{Ops: []Op{{Kind: OpCommitShard, Name: name}}}); err != nil {
+			b.Fatal(err)
+		}
+		rc, err := r.ReadShard(ctx, name, 0, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := checkPattern(rc, 0, shardSize); err != nil {
+			b.Fatal(err)
+		}
+		rc.Close()
+	}
+}
+
+// BenchmarkPebbleInline4KiB is the floor for BenchmarkLocalInline4KiB:
+// plain synced Pebble sets, 16 writers, same options.
+func BenchmarkPebbleInline4KiB(b *testing.B) {
+	db, err := pebble.Open(b.TempDir(), pebbleOptions(LocalOptions{
+		CacheBytes: DefaultCacheBytes, MemTableBytes: DefaultMemTableBytes,
+	}, testLogger(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var seq atomic.Uint64
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((16 + procs - 1) / procs)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		value := make([]byte, 4096)
+		for pb.Next() {
+			i := seq.Add(1)
+			binary.BigEndian.PutUint64(value, i)
+			if err := db.Set([]byte(fmt.Sprintf("b/small%09d", i)), value, pebble.Sync); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "ops/s")
+}
+
+// BenchmarkCreateShard64MiB measures one large shard written and fsynced.
+func BenchmarkCreateShard64MiB(b *testing.B) {
+	const size = 64 << 20
+	l := openBenchLocal(b)
+	b.SetBytes(size)
+	for i := range b.N {
+		if _, err := l.CreateShard(context.Background(), fmt.Sprintf("large%d", i), &patternReader{n: size}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := l.Apply(context.Background(), Batch{Ops: []Op{{Kind: OpAbortShard, Name: fmt.Sprintf("large%d", i)}}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkShardParallel1MiB is BenchmarkShardWriteAmp's work from 8
+// concurrent writers, as concurrent PUTs produce it.
+func BenchmarkShardParallel1MiB(b *testing.B) {
+	const shardSize = 1 << 20
+	ctx := context.Background()
+	l := openBenchLocal(b)
+	data := bytes.Repeat([]byte("0123456789abcdef"), shardSize/16)
+	var seq atomic.Uint64
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((8 + procs - 1) / procs)
+	b.SetBytes(shardSize)
+	b.RunParallel(func(pb *testing.PB) {
+		meta := make([]byte, 512)
+		for pb.Next() {
+			i := seq.Add(1)
+			name := fmt.Sprintf("obj%d.v1.0", i)
+			if _, err := l.CreateShard(ctx, name, bytes.NewReader(data)); err != nil {
+				b.Error(err)
+				return
+			}
+			key := []byte(fmt.Sprintf("b/obj%d", i))
+			binary.BigEndian.PutUint64(meta, i)
+			if _, err := l.Apply(ctx, Batch{Ops: []Op{
+				{Kind: OpPutIfNewer, Key: key, Value: meta, HLC: i},
+				{Kind: OpCommitShard, Name: name, Key: key},
+			}}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,536 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"golang.org/x/sys/unix"
+)
+
+// The on-disk layout of a node's data directory.
+const (
+	pebbleDirName = "pebble" // the Pebble database
+	shardsDirName = "shards" // committed shard files, in 256 fan-out subdirectories
+	tmpDirName    = "tmp"    // temporary shard files, emptied at every start
+
+	// partialPrefix names the files CreateShard is still writing. Shard
+	// names may not start with '.', so they never collide with a shard.
+	partialPrefix = ".part-"
+
+	// MaxShardNameLen is the longest shard name a node accepts.
+	MaxShardNameLen = 200
+)
+
+// Defaults for LocalOptions. Three nodes share one process in
+// `zones3 server`, whose resident size should stay under 300 MiB, so the
+// per-node Pebble memory is kept small: block cache plus at most two
+// memtables (a full one being flushed and the active one).
+const (
+	DefaultCacheBytes    = 32 << 20
+	DefaultMemTableBytes = 16 << 20
+)
+
+// Reserved keys (all start with ReservedKeyPrefix).
+var (
+	// shardRefPrefix + name is the reference record of a committed shard
+	// file; its value is the file size (8 bytes, big-endian). A file in
+	// shards/ without its record is garbage from an interrupted commit.
+	shardRefPrefix = []byte("\xff\xffshard/")
+	// probeKey is rewritten by readiness probes to check Pebble is writable.
+	probeKey = []byte("\xff\xffprobe")
+)
+
+// copyBufferSize is the buffer CreateShard streams a shard through.
+const copyBufferSize = 256 << 10
+
+// numKeyLocks is the number of striped locks serializing the
+// read-check-write of conditional ops on one key.
+const numKeyLocks = 1024
+
+// LocalOptions configures OpenLocal.
+type LocalOptions struct {
+	ID     string
+	Zone   string
+	Logger *slog.Logger // nil means slog.Default()
+
+	// Cache, if set, is a block cache shared with other nodes of the
+	// process (`zones3 server` runs three); CacheBytes is then ignored.
+	Cache *BlockCache
+	// CacheBytes is the size of the node's own Pebble block cache (default
+	// DefaultCacheBytes).
+	CacheBytes int64
+	// MemTableBytes is the Pebble memtable size (default DefaultMemTableBytes).
+	MemTableBytes int64
+}
+
+// Local is a storage node on the local disk: a Pebble database for records
+// and a directory of write-once shard files. It implements Node.
+type Local struct {
+	id, zone  string
+	dir       string
+	tmpDir    string
+	shardsDir string
+	log       *slog.Logger
+	db        *pebble.DB
+
+	// fanoutDirs are the 256 open shard subdirectories, kept open so that
+	// committing a shard can fsync its directory without reopening it.
+	fanoutDirs [256]*os.File
+
+	lockSeed maphash.Seed
+	keyLocks [numKeyLocks]sync.Mutex
+
+	shardBytes atomic.Int64 // sizes of committed shard files
+	shardFiles atomic.Int64 // number of committed shard files
+
+	bufPool sync.Pool // *[]byte of copyBufferSize
+
+	// mu guards closed; every call that touches Pebble holds it for reading
+	// so that Close waits for them.
+	mu     sync.RWMutex
+	closed bool
+}
+
+var _ Node = (*Local)(nil)
+
+// OpenLocal opens (creating if needed) the node stored in dir. Before it
+// returns it removes every temporary shard file and every shard file that
+// no committed record references, so that after a crash at any moment only
+// acknowledged writes remain.
+func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	log = log.With("node", opts.ID)
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = DefaultCacheBytes
+	}
+	if opts.MemTableBytes <= 0 {
+		opts.MemTableBytes = DefaultMemTableBytes
+	}
+	l := &Local{
+		id:        opts.ID,
+		zone:      opts.Zone,
+		dir:       dir,
+		tmpDir:    filepath.Join(dir, tmpDirName),
+		shardsDir: filepath.Join(dir, shardsDirName),
+		log:       log,
+		lockSeed:  maphash.MakeSeed(),
+	}
+	l.bufPool.New = func() any {
+		b := make([]byte, copyBufferSize)
+		return &b
+	}
+	if err := l.makeDirs(); err != nil {
+		return nil, err
+	}
+	if err := l.clearTmp(); err != nil {
+		return nil, err
+	}
+
+	db, err := pebble.Open(filepath.Join(dir, pebbleDirName), pebbleOptions(opts, log))
+	if err != nil {
+		return nil, fmt.Errorf("storage: open pebble in %s: %w", dir, err)
+	}
+	l.db = db
+
+	if err := l.openFanoutDirs(); err != nil {
+		l.closeFiles()
+		_ = db.Close()
+		return nil, err
+	}
+	if err := l.removeUnreferencedShards(); err != nil {
+		l.closeFiles()
+		_ = db.Close()
+		return nil, err
+	}
+	log.Info("storage node open", "dir", dir, "zone", opts.Zone,
+		"shardFiles", l.shardFiles.Load(), "shardBytes", l.shardBytes.Load())
+	return l, nil
+}
+
+// pebbleOptions tunes Pebble for many concurrent writers of small synced
+// batches. Group commit needs no option: concurrent Commit(pebble.Sync)
+// calls share WAL syncs in Pebble's commit pipeline.
+func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
+	var cache *pebble.Cache
+	if opts.Cache != nil {
+		cache = opts.Cache.c
+	}
+	return &pebble.Options{
+		Cache:              cache,
+		CacheSize:          opts.CacheBytes,
+		MemTableSize:       uint64(opts.MemTableBytes),
+		FormatMajorVersion: pebble.FormatNewest,
+		// Bounded memory: writes stall rather than queue a third memtable.
+		MemTableStopWritesThreshold: 2,
+		// Three nodes share a process; keep the table cache modest.
+		MaxOpenFiles: 500,
+		Logger:       pebbleLogger{log.With("component", "pebble")},
+	}
+}
+
+// BlockCache is a Pebble block cache that several Locals of one process
+// share, so that their cache memory is bounded once, not once per node.
+type BlockCache struct{ c *pebble.Cache }
+
+// NewBlockCache returns a cache of at most bytes. Memory is allocated as
+// blocks are cached, not up front.
+func NewBlockCache(bytes int64) *BlockCache { return &BlockCache{c: pebble.NewCache(bytes)} }
+
+// Release drops the creator's hold on the cache; each open node holds its
+// own until closed. Call it once no more nodes will be opened with it.
+func (c *BlockCache) Release() { c.c.Unref() }
+
+// pebbleLogger routes Pebble's log lines to slog.
+type pebbleLogger struct{ log *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.log.Info(fmt.Sprintf(format, args...))
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.log.Error(fmt.Sprintf(format, args...))
+}
+
+// Fatalf is called by Pebble on an unrecoverable invariant violation; the
+// node cannot continue, and a panic keeps the stack for the operator.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.log.Error(msg, "fatal", true)
+	panic("pebble: " + msg)
+}
+
+func (l *Local) makeDirs() error {
+	for _, d := range []string{l.dir, l.tmpDir, l.shardsDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("storage: create %s: %w", d, err)
+		}
+	}
+	for i := range 256 {
+		d := filepath.Join(l.shardsDir, fanoutName(i))
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("storage: create %s: %w", d, err)
+		}
+	}
+	// Make the directory entries themselves durable (cheap when unchanged).
+	for _, d := range []string{l.shardsDir, l.dir} {
+		if err := syncDir(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearTmp removes every temporary shard file: none was committed.
+func (l *Local) clearTmp() error {
+	entries, err := os.ReadDir(l.tmpDir)
+	if err != nil {
+		return fmt.Errorf("storage: read %s: %w", l.tmpDir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(l.tmpDir, e.Name())); err != nil {
+			return fmt.Errorf("storage: clear temporary shards: %w", err)
+		}
+	}
+	if len(entries) > 0 {
+		l.log.Info("removed temporary shard files", "count", len(entries))
+	}
+	return nil
+}
+
+func (l *Local) openFanoutDirs() error {
+	for i := range l.fanoutDirs {
+		f, err := os.Open(filepath.Join(l.shardsDir, fanoutName(i)))
+		if err != nil {
+			return fmt.Errorf("storage: open shard directory: %w", err)
+		}
+		l.fanoutDirs[i] = f
+	}
+	return nil
+}
+
+// removeUnreferencedShards deletes the shard files without a reference
+// record (renamed into place by a commit whose batch never became durable)
+// and counts the rest. It looks each file up rather than loading every
+// reference, so its memory does not grow with the number of shards.
+func (l *Local) removeUnreferencedShards() error {
+	var files, size, removed int64
+	for _, d := range l.fanoutDirs {
+		entries, err := d.ReadDir(-1)
+		if err != nil {
+			return fmt.Errorf("storage: read %s: %w", d.Name(), err)
+		}
+		for _, e := range entries {
+			path := filepath.Join(d.Name(), e.Name())
+			if !e.Type().IsRegular() {
+				l.log.Warn("unexpected entry in shard directory", "path", path)
+				continue
+			}
+			ok, err := l.hasRef(e.Name())
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("storage: remove unreferenced shard: %w", err)
+				}
+				removed++
+				continue
+			}
+			info, err := e.Info()
+			if err != nil {
+				return fmt.Errorf("storage: stat shard: %w", err)
+			}
+			files++
+			size += info.Size()
+		}
+	}
+	l.shardFiles.Store(files)
+	l.shardBytes.Store(size)
+	if removed > 0 {
+		l.log.Info("removed unreferenced shard files", "count", removed)
+	}
+	return nil
+}
+
+func (l *Local) hasRef(name string) (bool, error) {
+	_, closer, err := l.db.Get(shardRefKey(name))
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("storage: read shard reference %q: %w", name, err)
+	}
+	_ = closer.Close()
+	return true, nil
+}
+
+// Close closes the database. It waits for calls in progress; later calls
+// fail with ErrUnavailable.
+func (l *Local) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	l.closeFiles()
+	if err := l.db.Close(); err != nil {
+		return fmt.Errorf("storage: close pebble: %w", err)
+	}
+	return nil
+}
+
+func (l *Local) closeFiles() {
+	for i, f := range l.fanoutDirs {
+		if f != nil {
+			_ = f.Close()
+			l.fanoutDirs[i] = nil
+		}
+	}
+}
+
+// errClosed is returned by calls on a closed Local.
+var errClosed = fmt.Errorf("storage: node closed: %w", ErrUnavailable)
+
+// enter takes the read side of mu, failing if the node is closed. The
+// caller must call l.mu.RUnlock when done.
+func (l *Local) enter() error {
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return errClosed
+	}
+	return nil
+}
+
+// ID implements Node.
+func (l *Local) ID() string { return l.id }
+
+// Dir returns the node's data directory.
+func (l *Local) Dir() string { return l.dir }
+
+// Get implements Node.
+func (l *Local) Get(ctx context.Context, key []byte) ([]byte, error) {
+	if err := validKey(key); err != nil {
+		return nil, fmt.Errorf("storage: get: %w", err)
+	}
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.mu.RUnlock()
+	v, closer, err := l.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, fmt.Errorf("storage: get %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: get %q: %w", key, err)
+	}
+	out := bytes.Clone(v)
+	if out == nil {
+		out = []byte{}
+	}
+	_ = closer.Close()
+	return out, nil
+}
+
+// userKeysEnd bounds every scan below the reserved range.
+var userKeysEnd = []byte{ReservedKeyPrefix}
+
+// Scan implements Node.
+func (l *Local) Scan(ctx context.Context, r ScanRange) ([]KV, error) {
+	upper := userKeysEnd
+	if len(r.End) > 0 && bytes.Compare(r.End, upper) < 0 {
+		upper = r.End
+	}
+	if bytes.Compare(r.Start, upper) >= 0 {
+		return nil, nil
+	}
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.mu.RUnlock()
+	it, err := l.db.NewIterWithContext(ctx, &pebble.IterOptions{LowerBound: r.Start, UpperBound: upper})
+	if err != nil {
+		return nil, fmt.Errorf("storage: scan: %w", err)
+	}
+	var out []KV
+	for valid := it.First(); valid; valid = it.Next() {
+		if r.Limit > 0 && len(out) >= r.Limit {
+			break
+		}
+		if len(out)%256 == 255 {
+			if err := ctx.Err(); err != nil {
+				_ = it.Close()
+				return nil, fmt.Errorf("storage: scan: %w", err)
+			}
+		}
+		kv := KV{Key: bytes.Clone(it.Key())}
+		if !r.KeysOnly {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				_ = it.Close()
+				return nil, fmt.Errorf("storage: scan: %w", err)
+			}
+			kv.Value = append([]byte{}, v...)
+		}
+		out = append(out, kv)
+	}
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("storage: scan: %w", err)
+	}
+	return out, nil
+}
+
+// Info implements Node.
+func (l *Local) Info(ctx context.Context) (NodeInfo, error) {
+	if err := l.enter(); err != nil {
+		return NodeInfo{}, err
+	}
+	defer l.mu.RUnlock()
+	info := NodeInfo{
+		ID:         l.id,
+		Zone:       l.zone,
+		UsedBytes:  l.shardBytes.Load() + int64(l.db.Metrics().DiskSpaceUsage()),
+		ShardFiles: l.shardFiles.Load(),
+	}
+	var st unix.Statfs_t
+	if err := unix.Statfs(l.dir, &st); err != nil {
+		return NodeInfo{}, fmt.Errorf("storage: statfs %s: %w", l.dir, err)
+	}
+	info.FreeBytes = int64(st.Bavail) * int64(st.Bsize)
+	return info, nil
+}
+
+// Ready reports whether the node can take writes: Pebble is open and a
+// synced write of a probe record succeeds.
+func (l *Local) Ready(ctx context.Context) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.mu.RUnlock()
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(time.Now().UnixNano()))
+	if err := l.db.Set(probeKey, v[:], pebble.Sync); err != nil {
+		return fmt.Errorf("storage: probe write: %w", err)
+	}
+	return nil
+}
+
+// validKey accepts the keys of the gateway's schema: non-empty and outside
+// the reserved range.
+func validKey(key []byte) error {
+	if len(key) == 0 {
+		return fmt.Errorf("empty key: %w", ErrInvalidKey)
+	}
+	if key[0] == ReservedKeyPrefix {
+		return fmt.Errorf("key %q in reserved range: %w", key, ErrInvalidKey)
+	}
+	return nil
+}
+
+// ValidShardName reports whether name can name a shard file: non-empty, at
+// most MaxShardNameLen bytes, without '/', NUL or "..", and not starting
+// with '.'. Invalid names wrap ErrInvalidName.
+func ValidShardName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("empty shard name: %w", ErrInvalidName)
+	case len(name) > MaxShardNameLen:
+		return fmt.Errorf("shard name of %d bytes: %w", len(name), ErrInvalidName)
+	case strings.ContainsAny(name, "/\x00"), strings.Contains(name, ".."), name[0] == '.':
+		return fmt.Errorf("shard name %q: %w", name, ErrInvalidName)
+	}
+	return nil
+}
+
+func shardRefKey(name string) []byte {
+	k := make([]byte, 0, len(shardRefPrefix)+len(name))
+	return append(append(k, shardRefPrefix...), name...)
+}
+
+// fanout spreads shard files over 256 subdirectories (FNV-1a of the name)
+// so that no directory grows huge.
+func fanout(name string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		h ^= uint32(name[i])
+		h *= 16777619
+	}
+	return int(h & 0xff)
+}
+
+func fanoutName(i int) string { return fmt.Sprintf("%02x", i) }
+
+func (l *Local) shardPath(name string) string {
+	return filepath.Join(l.shardsDir, fanoutName(fanout(name)), name)
+}
+
+func (l *Local) tmpPath(name string) string { return filepath.Join(l.tmpDir, name) }
+
+func syncDir(path string) error {
+	d, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("storage: open directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("storage: sync directory %s: %w", path, err)
+	}
+	return nil
+}
