@@ -103,6 +103,14 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 	hdr["X-Amz-Id-2"] = []string{h.hostID}
 	hdr["Server"] = []string{"zones3"}
 
+	// net/http answers Expect: 100-continue only when a non-empty body is
+	// read. botocore sends the expectation on every PUT, even an empty one,
+	// and mistakes a final status that no 100 Continue preceded for the
+	// answer to its next request on the connection; so confirm it here.
+	if r.ContentLength == 0 && r.ProtoAtLeast(1, 1) && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		hw.WriteHeader(http.StatusContinue)
+	}
+
 	if h.serveOps(w, r) {
 		return
 	}

@@ -24,6 +24,50 @@ var unsupportedSubresources = map[string]bool{
 	"session": true, "tagging": true, "torrent": true, "website": true,
 }
 
+// knownQueryParams are the query parameters zones3 understands: the
+// subresources and arguments of the operations it serves, and the
+// signature parameters of presigned URLs. Any other parameter is refused:
+// S3 would give it a meaning zones3 does not have, so serving the request
+// as the plain operation could change data in a way the client did not ask
+// for. Parameters starting with x-amz- (hoisted headers) and response-
+// (GET overrides) are checked where they are used.
+var knownQueryParams = map[string]bool{
+	// signatures
+	"X-Amz-Algorithm": true, "X-Amz-Credential": true, "X-Amz-Date": true,
+	"X-Amz-Expires": true, "X-Amz-SignedHeaders": true, "X-Amz-Signature": true,
+	"X-Amz-Security-Token": true, "AWSAccessKeyId": true, "Expires": true,
+	"Signature": true,
+	// the operation name aws-sdk-go-v2 adds to every request
+	"x-id": true,
+	// subresources
+	"acl": true, "delete": true, "location": true, "uploads": true,
+	"uploadId": true, "partNumber": true, "versioning": true, "versions": true,
+	"versionId": true,
+	// listing arguments
+	"list-type": true, "prefix": true, "delimiter": true, "max-keys": true,
+	"continuation-token": true, "start-after": true, "fetch-owner": true,
+	"encoding-type": true, "marker": true, "key-marker": true,
+	"upload-id-marker": true, "version-id-marker": true, "max-uploads": true,
+	"max-parts": true, "part-number-marker": true, "max-buckets": true,
+	"bucket-region": true, "allow-unordered": true,
+}
+
+// unknownQueryParam returns the first query parameter zones3 does not
+// understand, or "".
+func unknownQueryParam(q map[string][]string) string {
+	for name := range q {
+		if knownQueryParams[name] {
+			continue
+		}
+		lower := strings.ToLower(name)
+		if strings.HasPrefix(lower, "x-amz-") || strings.HasPrefix(lower, "response-") {
+			continue
+		}
+		return name
+	}
+	return ""
+}
+
 // route finds the operation of a request: bucket and key from the Host
 // and path, then the API from method and query subresources. It fills
 // rq.api even when it fails, for metrics and logs.
@@ -58,6 +102,9 @@ func (h *handler) route(r *http.Request, rq *request) (apiFunc, error) {
 	if unsupported != "" {
 		rq.api = "NotImplemented"
 		return nil, errNotImplemented.withMessage("The ?" + unsupported + " subresource is not implemented.")
+	}
+	if name := unknownQueryParam(q); name != "" {
+		return nil, errInvalidArgument.withMessage("Unknown or unsupported query parameter: " + name + ".")
 	}
 	if !validBucketName(rq.bucket) {
 		return nil, errInvalidBucketName

@@ -55,6 +55,12 @@ func TestClusterSmoke(t *testing.T) {
 	if len(listed) != len(objects) {
 		t.Errorf("list: %d keys, want %d", len(listed), len(objects))
 	}
+
+	// The gateway keeps no state of its own: a new one serves the same.
+	c.gateway.stop()
+	c.startGateway()
+	client = newS3Client(t, c.endpoint, rootSecretKey)
+	checkAllObjects(ctx, t, client, bucket, "smoke/", objects)
 }
 
 // TestClusterForeignNode restarts one node with another cluster secret: the

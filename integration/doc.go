@@ -10,6 +10,6 @@
 // the test's temporary folder and printed when a test fails.
 //
 // Tests that need the aws CLI skip with a message when `aws` is not on PATH.
-// The results are never taken from the go test cache: each run builds and
-// exercises the current binary.
+// The tests open every Go source file of the module, so go test reuses a
+// cached result only while none of them changed.
 package integration

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +21,7 @@ import (
 	"time"
 )
 
-// The root key pair every test process is started with.
+// The credentials, cluster secret and region every test process gets.
 const (
 	rootAccessKey = "ZS3TESTROOTACCESSKEY"
 	rootSecretKey = "zones3TestRootSecretKey0123456789abcdefgh"
@@ -42,6 +43,9 @@ var (
 	// certs are the test certificate authority and the server key pair it
 	// signed, for the HTTPS runs.
 	certs testCertificates
+	// moduleDir is the root of the zones3 module.
+	moduleDir       string
+	openSourcesOnce sync.Once
 	// emptyFile is an empty file the aws CLI and the SDK read as their
 	// config and credentials files, so the host's AWS settings stay out.
 	emptyFile string
@@ -68,17 +72,50 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		return 1
 	}
-	binPath = filepath.Join(dir, "zones3")
-	buildErr = buildBinary(binPath)
-	if buildErr == nil {
-		// Opening the freshly built binary (a new path each run) records a
-		// file in the test log that will be gone next time, so go test never
-		// answers from its cache with results of an older binary.
-		if f, err := os.Open(binPath); err == nil {
-			f.Close()
-		}
+	root, err := moduleRoot()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		return 1
 	}
+	binPath = filepath.Join(dir, "zones3")
+	buildErr = buildBinary(root, binPath)
+	moduleDir = root
 	return m.Run()
+}
+
+// moduleRoot is the folder of the go.mod this package belongs to.
+func moduleRoot() (string, error) {
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(gomod))), nil
+}
+
+// openModuleSources opens every Go source file of the module. The tests
+// depend on the binary built from them, which go test cannot see; files a
+// test opens inside the module are part of its cache key, so a change to
+// any of them makes go test run these tests again instead of answering
+// from its cache.
+func openModuleSources(root string) {
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+			if f, err := os.Open(path); err == nil {
+				f.Close()
+			}
+		}
+		return nil
+	})
 }
 
 // isolateAWSEnvironment removes the host's AWS_* settings from this process
@@ -100,13 +137,8 @@ func isolateAWSEnvironment(dir string) error {
 	return nil
 }
 
-// buildBinary builds ./cmd/zones3 of the module this package belongs to.
-func buildBinary(out string) error {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return fmt.Errorf("go env GOMOD: %w", err)
-	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+// buildBinary builds ./cmd/zones3 of the module at root into out.
+func buildBinary(root, out string) error {
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/zones3")
 	cmd.Dir = root
 	var output bytes.Buffer
@@ -121,6 +153,8 @@ func buildBinary(out string) error {
 // requireBinary fails the test when the zones3 binary could not be built.
 func requireBinary(t testing.TB) {
 	t.Helper()
+	// go test records the files a test opens only once m.Run has begun.
+	openSourcesOnce.Do(func() { openModuleSources(moduleDir) })
 	if buildErr != nil {
 		t.Fatalf("zones3 binary not available: %v", buildErr)
 	}
@@ -300,15 +334,17 @@ type server struct {
 	dataDir  string
 	tls      bool
 	endpoint string
+	extra    []string
 	proc     *process
 	starts   int
 }
 
 // startServer starts `zones3 server` on a free port with a fresh data
-// folder, over HTTPS when useTLS, and waits until it is ready.
-func startServer(t testing.TB, useTLS bool) *server {
+// folder, over HTTPS when useTLS and with extraArgs, and waits until it is
+// ready.
+func startServer(t testing.TB, useTLS bool, extraArgs ...string) *server {
 	t.Helper()
-	s := &server{t: t, listen: freeAddr(t), dataDir: t.TempDir(), tls: useTLS}
+	s := &server{t: t, listen: freeAddr(t), dataDir: t.TempDir(), tls: useTLS, extra: extraArgs}
 	scheme := "http"
 	if useTLS {
 		scheme = "https"
@@ -324,6 +360,7 @@ func (s *server) start() {
 	if s.tls {
 		args = append(args, "--tls-cert", certs.serverCert, "--tls-key", certs.serverKey)
 	}
+	args = append(args, s.extra...)
 	s.starts++
 	s.proc = startProcess(s.t, fmt.Sprintf("server-%d", s.starts), processEnv(""), args...)
 	s.proc.waitReady(s.endpoint + "/health/ready")

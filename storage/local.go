@@ -163,6 +163,9 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 	return l, nil
 }
 
+// walMinSyncInterval is how long a WAL sync waits for more commits to join.
+var walMinSyncInterval = 500 * time.Microsecond
+
 // pebbleOptions tunes Pebble for many concurrent writers of small synced
 // batches. Group commit needs no option: concurrent Commit(pebble.Sync)
 // calls share WAL syncs in Pebble's commit pipeline.
@@ -180,6 +183,10 @@ func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
 		MemTableStopWritesThreshold: 2,
 		// Three nodes share a process; keep the table cache modest.
 		MaxOpenFiles: 500,
+		// A short pause between WAL syncs lets more concurrent commits
+		// share one fsync. The nodes of one machine share its disk, whose
+		// fsyncs are the limit of small PUTs, not the CPU.
+		WALMinSyncInterval: func() time.Duration { return walMinSyncInterval },
 		Logger:       pebbleLogger{log.With("component", "pebble")},
 	}
 }

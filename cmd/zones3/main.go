@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -80,6 +81,10 @@ func run(args []string, getenv env, stdout, stderr io.Writer) int {
 	}()
 	defer stop()
 
+	switch name {
+	case "server", "node", "gateway":
+		startProfiler(getenv("ZONES3_PPROF_ADDR"), slog.New(slog.NewTextHandler(stderr, nil)))
+	}
 	err := cmd(ctx, args[1:], getenv, stdout, stderr)
 	var ue usageError
 	var ex exitCodeError

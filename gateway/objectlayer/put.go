@@ -392,7 +392,11 @@ func (l *Layer) uploadShards(ctx context.Context, op string, placed []int, layou
 			pr.CloseWithError(err)
 		})
 	}
-	size, failed, err := enc.Encode(cctx, body, writers, l.topo.WriteQuorum())
+	// The body's own error explains a failure better than the shard
+	// writers that a cancelled request context (the client went away)
+	// stops first.
+	br := &errRecordingReader{r: body}
+	size, failed, err := enc.Encode(cctx, br, writers, l.topo.WriteQuorum())
 	if err == nil && opts.Size >= 0 && size != opts.Size {
 		err = fmt.Errorf("body of %d bytes, declared %d: %w", size, opts.Size, checksum.ErrIncompleteBody)
 		if size > opts.Size {
@@ -415,6 +419,9 @@ func (l *Layer) uploadShards(ctx context.Context, op string, placed []int, layou
 	}
 	if err != nil {
 		up.abort(l, nil)
+		if br.err != nil {
+			return nil, fmt.Errorf("%s: reading the body: %w", op, br.err)
+		}
 		if errors.Is(err, erasure.ErrWriteQuorum) {
 			return nil, fmt.Errorf("%s: %w: %v", op, ErrQuorum, err)
 		}
@@ -498,4 +505,19 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
 	})
 	_, err = l.committed("delete "+bucket+"/"+key, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, st, errs)
 	return err
+}
+
+// errRecordingReader remembers the first error other than io.EOF that its
+// reader returned.
+type errRecordingReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *errRecordingReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
