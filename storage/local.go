@@ -187,7 +187,7 @@ func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
 		// share one fsync. The nodes of one machine share its disk, whose
 		// fsyncs are the limit of small PUTs, not the CPU.
 		WALMinSyncInterval: func() time.Duration { return walMinSyncInterval },
-		Logger:       pebbleLogger{log.With("component", "pebble")},
+		Logger:             pebbleLogger{log.With("component", "pebble")},
 	}
 }
 
