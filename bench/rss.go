@@ -75,15 +75,22 @@ func (w *rssWatcher) peak() (int64, string) {
 }
 
 // ReadVmHWM returns the peak resident set size of process pid in bytes.
-func ReadVmHWM(pid int) (int64, error) {
+func ReadVmHWM(pid int) (int64, error) { return readStatusKB(pid, "VmHWM") }
+
+// ReadVmRSS returns the current resident set size of process pid, in bytes,
+// from /proc/PID/status (Linux only).
+func ReadVmRSS(pid int) (int64, error) { return readStatusKB(pid, "VmRSS") }
+
+// readStatusKB reads one "Field: N kB" line of /proc/PID/status.
+func readStatusKB(pid int, field string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return -1, fmt.Errorf("read peak RSS: %w", err)
+		return -1, fmt.Errorf("read %s: %w", field, err)
 	}
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		rest, ok := strings.CutPrefix(s.Text(), "VmHWM:")
+		rest, ok := strings.CutPrefix(s.Text(), field+":")
 		if !ok {
 			continue
 		}
@@ -97,7 +104,7 @@ func ReadVmHWM(pid int) (int64, error) {
 		}
 		return kb << 10, nil
 	}
-	return -1, fmt.Errorf("read peak RSS: no VmHWM line in /proc/%d/status", pid)
+	return -1, fmt.Errorf("read %s: no such line in /proc/%d/status", field, pid)
 }
 
 // rssMetricNames are the Prometheus gauges read as the server's RSS; a

@@ -34,18 +34,22 @@ type Config struct {
 	// Ready reports whether the gateway can serve (for /health/ready); nil
 	// means always ready.
 	Ready func() error
+	// Metrics, when set, appends the embedding program's metrics (node
+	// state, process memory) to /metrics in the Prometheus text format.
+	Metrics func(w io.Writer)
 }
 
 // New returns the HTTP handler of the S3 API.
 func New(cfg Config) http.Handler {
 	h := &handler{
-		layer:    cfg.Layer,
-		verifier: cfg.Verifier,
-		region:   cfg.Region,
-		domains:  make([]string, 0, len(cfg.Domains)),
-		log:      cfg.Logger,
-		ready:    cfg.Ready,
-		metrics:  newMetrics(),
+		layer:        cfg.Layer,
+		verifier:     cfg.Verifier,
+		region:       cfg.Region,
+		domains:      make([]string, 0, len(cfg.Domains)),
+		log:          cfg.Logger,
+		ready:        cfg.Ready,
+		metrics:      newMetrics(),
+		extraMetrics: cfg.Metrics,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -74,6 +78,8 @@ type handler struct {
 	log      *slog.Logger
 	ready    func() error
 	metrics  *metrics
+	// extraMetrics appends the embedding program's metrics (Config.Metrics).
+	extraMetrics func(io.Writer)
 	// hostID identifies this gateway in x-amz-id-2 and error bodies.
 	hostID string
 }
@@ -252,6 +258,9 @@ func (h *handler) serveOps(w *respWriter, r *http.Request) bool {
 	case "/metrics":
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 		h.metrics.writeTo(w)
+		if h.extraMetrics != nil {
+			h.extraMetrics(w)
+		}
 	}
 	return true
 }

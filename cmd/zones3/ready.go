@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
+	"github.com/zones3/zones3/bench"
 	"github.com/zones3/zones3/storage"
 )
 
@@ -28,6 +31,7 @@ type readiness struct {
 	mu         sync.Mutex
 	err        error // nil when ready
 	up         []bool
+	infos      []storage.NodeInfo // the last Info of each node that answered
 	zoneWarned []bool
 	first      chan struct{} // closed on the first ready verdict
 	firstOnce  sync.Once
@@ -41,6 +45,7 @@ func newReadiness(nodes []storage.Node, zones []string, quorum int, log *slog.Lo
 		log:        log,
 		err:        fmt.Errorf("storage nodes not probed yet"),
 		up:         make([]bool, len(nodes)),
+		infos:      make([]storage.NodeInfo, len(nodes)),
 		zoneWarned: make([]bool, len(nodes)),
 		first:      make(chan struct{}),
 	}
@@ -92,6 +97,7 @@ func (r *readiness) probe(ctx context.Context) {
 		up := errs[i] == nil
 		if up {
 			upCount++
+			r.infos[i] = infos[i]
 			if z := infos[i].Zone; z != "" && z != r.zones[i] && !r.zoneWarned[i] {
 				r.zoneWarned[i] = true
 				r.log.Warn("storage node reports another zone than configured",
@@ -116,5 +122,46 @@ func (r *readiness) probe(ctx context.Context) {
 		if wasReady {
 			r.log.Warn("not ready", "err", r.err)
 		}
+	}
+}
+
+// writeMetrics appends the nodes' state and usage, as last probed, to the
+// gateway's /metrics in the Prometheus text format.
+func (r *readiness) writeMetrics(w io.Writer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintln(w, "# HELP zones3_node_up Whether the storage node answered the last probe (1) or not (0).")
+	fmt.Fprintln(w, "# TYPE zones3_node_up gauge")
+	for i, n := range r.nodes {
+		v := 0
+		if r.up[i] {
+			v = 1
+		}
+		fmt.Fprintf(w, "zones3_node_up{node=%q,zone=%q} %d\n", n.ID(), r.zones[i], v)
+	}
+	fmt.Fprintln(w, "# HELP zones3_node_used_bytes Bytes of shard files and Pebble on the node, as last probed.")
+	fmt.Fprintln(w, "# TYPE zones3_node_used_bytes gauge")
+	for i, n := range r.nodes {
+		fmt.Fprintf(w, "zones3_node_used_bytes{node=%q,zone=%q} %d\n", n.ID(), r.zones[i], r.infos[i].UsedBytes)
+	}
+	fmt.Fprintln(w, "# HELP zones3_node_free_bytes Free bytes on the node's data volume, as last probed.")
+	fmt.Fprintln(w, "# TYPE zones3_node_free_bytes gauge")
+	for i, n := range r.nodes {
+		fmt.Fprintf(w, "zones3_node_free_bytes{node=%q,zone=%q} %d\n", n.ID(), r.zones[i], r.infos[i].FreeBytes)
+	}
+	fmt.Fprintln(w, "# HELP zones3_node_shard_files Committed shard files on the node, as last probed.")
+	fmt.Fprintln(w, "# TYPE zones3_node_shard_files gauge")
+	for i, n := range r.nodes {
+		fmt.Fprintf(w, "zones3_node_shard_files{node=%q,zone=%q} %d\n", n.ID(), r.zones[i], r.infos[i].ShardFiles)
+	}
+	if rss, err := bench.ReadVmRSS(os.Getpid()); err == nil {
+		fmt.Fprintln(w, "# HELP process_resident_memory_bytes Resident memory size in bytes.")
+		fmt.Fprintln(w, "# TYPE process_resident_memory_bytes gauge")
+		fmt.Fprintf(w, "process_resident_memory_bytes %d\n", rss)
+	}
+	if peak, err := bench.ReadVmHWM(os.Getpid()); err == nil {
+		fmt.Fprintln(w, "# HELP zones3_process_resident_memory_max_bytes Peak resident memory size in bytes since the start.")
+		fmt.Fprintln(w, "# TYPE zones3_process_resident_memory_max_bytes gauge")
+		fmt.Fprintf(w, "zones3_process_resident_memory_max_bytes %d\n", peak)
 	}
 }

@@ -143,6 +143,7 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 		Domains: domains,
 		Logger:  log,
 		Ready:   ready.Ready,
+		Metrics: ready.writeMetrics,
 	})
 
 	log.Info("zones3 listening", "addr", srv.addr(), "url", srv.url(),
