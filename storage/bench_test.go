@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -228,6 +229,7 @@ func BenchmarkCreateShard64MiB(b *testing.B) {
 	const size = 64 << 20
 	l := openBenchLocal(b)
 	b.SetBytes(size)
+	cpu := processCPU(b)
 	for i := range b.N {
 		if _, err := l.CreateShard(context.Background(), fmt.Sprintf("large%d", i), &patternReader{n: size}); err != nil {
 			b.Fatal(err)
@@ -236,6 +238,7 @@ func BenchmarkCreateShard64MiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N*size), "cpu-ns/B")
 }
 
 // BenchmarkShardParallel1MiB is BenchmarkShardWriteAmp's work from 8
@@ -269,4 +272,54 @@ func BenchmarkShardParallel1MiB(b *testing.B) {
 			}
 		}
 	})
+}
+
+// processCPU is the user plus system CPU time this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Skipf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCreateCommit1MiB is the per-node work of a 1 MiB-shard PUT
+// from 8 concurrent writers: CreateShard, then a synced Apply with the
+// record and the tied OpCommitShard. Besides MB/s it reports the CPU
+// (user + system, getrusage) per byte written.
+//
+//	go test ./storage/ -run '^$' -bench CreateCommit1MiB -benchtime 2000x
+func BenchmarkCreateCommit1MiB(b *testing.B) {
+	const shardSize = 1 << 20
+	ctx := context.Background()
+	l := openBenchLocal(b)
+	data := bytes.Repeat([]byte("0123456789abcdef"), shardSize/16)
+	var seq atomic.Uint64
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((8 + procs - 1) / procs)
+	b.SetBytes(shardSize)
+	cpu := processCPU(b)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		meta := make([]byte, 512)
+		for pb.Next() {
+			i := seq.Add(1)
+			name := fmt.Sprintf("obj%d.v1.0", i)
+			if _, err := l.CreateShard(ctx, name, bytes.NewReader(data)); err != nil {
+				b.Error(err)
+				return
+			}
+			key := []byte(fmt.Sprintf("b/obj%d", i))
+			binary.BigEndian.PutUint64(meta, i)
+			if _, err := l.Apply(ctx, Batch{Ops: []Op{
+				{Kind: OpPutIfNewer, Key: key, Value: meta, HLC: i},
+				{Kind: OpCommitShard, Name: name, Key: key},
+			}}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N*shardSize), "cpu-ns/B")
 }

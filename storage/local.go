@@ -24,10 +24,11 @@ import (
 const (
 	pebbleDirName = "pebble" // the Pebble database
 	shardsDirName = "shards" // committed shard files, in 256 fan-out subdirectories
-	tmpDirName    = "tmp"    // temporary shard files, emptied at every start
+	tmpDirName    = "tmp"    // replacement shard files, emptied at every start
 
-	// partialPrefix names the files CreateShard is still writing. Shard
-	// names may not start with '.', so they never collide with a shard.
+	// partialPrefix names the replacement files CreateShard is still
+	// writing in tmp/. Shard names may not start with '.', so they never
+	// collide with a shard.
 	partialPrefix = ".part-"
 
 	// MaxShardNameLen is the longest shard name a node accepts.
@@ -87,11 +88,28 @@ type Local struct {
 	db        *pebble.DB
 
 	// fanoutDirs are the 256 open shard subdirectories, kept open so that
-	// committing a shard can fsync its directory without reopening it.
+	// creating a shard can fsync its directory without reopening it.
 	fanoutDirs [256]*os.File
 
+	// keyLocks are striped locks, taken by the hash of a conditional op's
+	// key or of a shard name. A name's lock orders what CreateShard,
+	// OpCommitShard, OpAbortShard and OpRemoveShard decide about its file.
 	lockSeed maphash.Seed
 	keyLocks [numKeyLocks]sync.Mutex
+
+	// shardMu guards the two sets below; a name's entry changes only
+	// under its striped lock too. Both live in memory only: after a
+	// restart the files they describe are gone (unreferenced, or in tmp/).
+	shardMu sync.Mutex
+	// writing holds the names whose file in shards/ CreateShard is still
+	// writing, each with its writer's token. Such a file cannot be
+	// committed.
+	writing  map[string]uint64
+	writeSeq uint64
+	// replacing holds the names of committed shards created again: the
+	// new file waits complete in tmp/<name> until a commit renames it over
+	// the old one.
+	replacing map[string]bool
 
 	shardBytes atomic.Int64 // sizes of committed shard files
 	shardFiles atomic.Int64 // number of committed shard files
@@ -130,6 +148,8 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 		shardsDir: filepath.Join(dir, shardsDirName),
 		log:       log,
 		lockSeed:  maphash.MakeSeed(),
+		writing:   make(map[string]uint64),
+		replacing: make(map[string]bool),
 	}
 	l.bufPool.New = func() any {
 		b := make([]byte, copyBufferSize)
@@ -272,7 +292,7 @@ func (l *Local) openFanoutDirs() error {
 }
 
 // removeUnreferencedShards deletes the shard files without a reference
-// record (renamed into place by a commit whose batch never became durable)
+// record (being written, or awaiting a commit that never became durable)
 // and counts the rest. It looks each file up rather than loading every
 // reference, so its memory does not grow with the number of shards.
 func (l *Local) removeUnreferencedShards() error {
@@ -316,15 +336,29 @@ func (l *Local) removeUnreferencedShards() error {
 }
 
 func (l *Local) hasRef(name string) (bool, error) {
-	_, closer, err := l.db.Get(shardRefKey(name))
+	_, ok, err := l.refSize(name)
+	return ok, err
+}
+
+// refSize returns the file size a shard's committed reference records.
+func (l *Local) refSize(name string) (size int64, ok bool, err error) {
+	v, closer, err := l.db.Get(shardRefKey(name))
 	if errors.Is(err, pebble.ErrNotFound) {
-		return false, nil
+		return 0, false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("storage: read shard reference %q: %w", name, err)
+		return 0, false, fmt.Errorf("storage: read shard reference %q: %w", name, err)
+	}
+	if len(v) == 8 {
+		size = int64(binary.BigEndian.Uint64(v))
 	}
 	_ = closer.Close()
-	return true, nil
+	return size, true, nil
+}
+
+// nameLock returns the striped lock of a shard name.
+func (l *Local) nameLock(name string) *sync.Mutex {
+	return &l.keyLocks[maphash.String(l.lockSeed, name)%numKeyLocks]
 }
 
 // Close closes the database. It waits for calls in progress; later calls

@@ -102,13 +102,17 @@ func tiedOp(ops []Op, i int) int {
 	return -1
 }
 
-// lockKeys takes the striped locks of every conditional op's key, in
-// stripe order so that batches never deadlock, and returns the unlock.
-func (l *Local) lockKeys(ops []Op) func() {
+// lockStripes takes the striped locks of every conditional op's key and
+// every shard op's name, in stripe order so that batches never deadlock,
+// and returns the unlock.
+func (l *Local) lockStripes(ops []Op) func() {
 	var stripes []int
 	for _, op := range ops {
-		if op.Kind.conditional() {
+		switch {
+		case op.Kind.conditional():
 			stripes = append(stripes, int(maphash.Bytes(l.lockSeed, op.Key)%numKeyLocks))
+		case op.Kind == OpCommitShard || op.Kind == OpAbortShard || op.Kind == OpRemoveShard:
+			stripes = append(stripes, int(maphash.String(l.lockSeed, op.Name)%numKeyLocks))
 		}
 	}
 	slices.Sort(stripes)
@@ -141,22 +145,24 @@ func storedHLC(b *pebble.Batch, key []byte) (hlc uint64, found bool, err error) 
 	return hlc, true, nil
 }
 
-// committedShard is a shard renamed into shards/ by a batch not yet durable.
-type committedShard struct {
-	tmp, path string
-	size      int64
-	oldSize   int64 // size of a file the rename replaced, or -1
+// shardChange is what a batch does to one shard's file and counters.
+type shardChange struct {
+	name    string
+	size    int64 // size of the committed file
+	oldSize int64 // size its reference recorded before, or -1
+	replace bool  // rename tmp/<name> over the committed file first
 }
 
 // Apply implements Node.
 //
 // Order of work, which is what makes a SIGKILL at any instant safe:
-// conditional ops are decided under their keys' striped locks; committed
-// shards (already fsynced by CreateShard) are renamed into shards/ and the
-// directories fsynced; then the Pebble batch holding their reference
-// records is committed with Sync. A crash before the commit leaves renamed
-// files without records, which OpenLocal removes. Unlinks of removed and
-// aborted files happen only after the commit.
+// conditional ops are decided and shard names locked under striped locks;
+// a committed shard's file is already complete, fsynced and in shards/
+// (CreateShard did that), so committing it is only its reference record,
+// in the Pebble batch that is committed with Sync. A crash before the
+// commit leaves a file without a record, which OpenLocal removes.
+// Removed and aborted files are unlinked after the commit, still under
+// their names' locks, and only if no record references them then.
 func (l *Local) Apply(ctx context.Context, b Batch) ([]bool, error) {
 	ties, hasCond, err := checkBatch(b)
 	if err != nil {
@@ -170,15 +176,14 @@ func (l *Local) Apply(ctx context.Context, b Batch) ([]bool, error) {
 	}
 	defer l.mu.RUnlock()
 
-	unlock := func() {}
+	unlock := l.lockStripes(b.Ops)
+	defer unlock()
 	var pb *pebble.Batch
 	if hasCond {
-		unlock = l.lockKeys(b.Ops)
 		pb = l.db.NewIndexedBatch()
 	} else {
 		pb = l.db.NewBatch()
 	}
-	defer func() { unlock() }()
 	defer pb.Close()
 
 	applied := make([]bool, len(b.Ops))
@@ -187,79 +192,82 @@ func (l *Local) Apply(ctx context.Context, b Batch) ([]bool, error) {
 	}
 
 	var (
-		committed []committedShard
-		unlinks   []string // aborted temporary files, unlinked after commit
-		removes   []string // removed shard files, unlinked after commit
-		syncDirs  [256]bool
+		commits []shardChange
+		aborts  []string // shards whose uncommitted files go
+		removes []shardChange
 	)
-	rollback := func() {
-		for _, c := range slices.Backward(committed) {
-			if err := os.Rename(c.path, c.tmp); err != nil {
-				l.log.Error("roll back shard commit", "path", c.path, "err", err)
-			}
-		}
-	}
 	for i, op := range b.Ops {
 		switch op.Kind {
 		case OpCommitShard:
 			if ties[i] >= 0 && !applied[ties[i]] {
-				unlinks = append(unlinks, l.tmpPath(op.Name))
+				aborts = append(aborts, op.Name)
 				continue
 			}
-			c, err := l.renameShard(op.Name)
-			if errors.Is(err, fs.ErrNotExist) {
-				// A commit retried after its acknowledgement was lost
-				// finds the shard already in place.
-				ok, herr := l.hasRef(op.Name)
-				if herr == nil && ok {
-					applied[i] = true
-					continue
-				}
-				err = fmt.Errorf("temporary shard %q: %w", op.Name, ErrNotFound)
-			}
+			c, retried, err := l.planCommit(op.Name)
 			if err != nil {
-				rollback()
 				return nil, fmt.Errorf("storage: apply: op %d (%s): %w", i, op.Kind, err)
 			}
-			committed = append(committed, c)
-			syncDirs[fanout(op.Name)] = true
+			applied[i] = true
+			if retried {
+				// A commit retried after its acknowledgement was lost
+				// finds the shard already committed.
+				continue
+			}
+			commits = append(commits, c)
 			var size [8]byte
 			binary.BigEndian.PutUint64(size[:], uint64(c.size))
 			_ = pb.Set(shardRefKey(op.Name), size[:], nil)
-			applied[i] = true
 		case OpAbortShard:
-			unlinks = append(unlinks, l.tmpPath(op.Name))
+			aborts = append(aborts, op.Name)
 			applied[i] = true
 		case OpRemoveShard:
-			_ = pb.Delete(shardRefKey(op.Name), nil)
-			removes = append(removes, l.shardPath(op.Name))
+			size, ok, err := l.refSize(op.Name)
+			if err != nil {
+				return nil, fmt.Errorf("storage: apply: op %d (%s): %w", i, op.Kind, err)
+			}
+			c := shardChange{name: op.Name, oldSize: -1}
+			if ok {
+				_ = pb.Delete(shardRefKey(op.Name), nil)
+				c.oldSize = size
+			}
+			removes = append(removes, c)
 			applied[i] = true
 		}
 	}
-	// The renames must be durable before the records naming the files are.
-	for i, ok := range syncDirs {
-		if !ok {
+	// A replacement of a committed file is renamed over it before its
+	// new record commits. Its content is the same (a name is never
+	// reused for different data), so a failure after the rename needs no
+	// undoing.
+	var syncDirs [256]bool
+	for _, c := range commits {
+		if !c.replace {
 			continue
 		}
-		if err := l.fanoutDirs[i].Sync(); err != nil {
-			rollback()
-			return nil, fmt.Errorf("storage: apply: sync shard directory: %w", err)
+		if err := os.Rename(l.tmpPath(c.name), l.shardPath(c.name)); err != nil {
+			return nil, fmt.Errorf("storage: apply: replace shard %q: %w", c.name, err)
+		}
+		l.shardMu.Lock()
+		delete(l.replacing, c.name)
+		l.shardMu.Unlock()
+		syncDirs[fanout(c.name)] = true
+	}
+	for i, ok := range syncDirs {
+		if ok {
+			if err := l.fanoutDirs[i].Sync(); err != nil {
+				return nil, fmt.Errorf("storage: apply: sync shard directory: %w", err)
+			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		rollback()
 		return nil, fmt.Errorf("storage: apply: %w", err)
 	}
 	if !pb.Empty() {
 		if err := pb.Commit(pebble.Sync); err != nil {
-			rollback()
 			return nil, fmt.Errorf("storage: apply: commit: %w", err)
 		}
 	}
-	unlock()
-	unlock = func() {}
 
-	for _, c := range committed {
+	for _, c := range commits {
 		if c.oldSize >= 0 {
 			l.shardBytes.Add(c.size - c.oldSize)
 		} else {
@@ -267,15 +275,87 @@ func (l *Local) Apply(ctx context.Context, b Batch) ([]bool, error) {
 			l.shardBytes.Add(c.size)
 		}
 	}
-	for _, p := range unlinks {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			l.log.Warn("remove aborted shard", "path", p, "err", err)
+	for _, c := range removes {
+		l.dropReplacement(c.name)
+		if c.oldSize < 0 {
+			continue // not committed: an uncommitted file is not a remove's
 		}
+		l.shardFiles.Add(-1)
+		l.shardBytes.Add(-c.oldSize)
+		l.removeUnreferenced(c.name)
 	}
-	for _, p := range removes {
-		l.unlinkShard(p)
+	for _, name := range aborts {
+		l.dropReplacement(name)
+		l.removeUnreferenced(name)
 	}
 	return applied, nil
+}
+
+// planCommit finds the complete file a commit of name references. The
+// caller holds name's lock. retried reports a name already committed with
+// no replacement waiting. A file still being written, or none, is
+// ErrNotFound.
+func (l *Local) planCommit(name string) (c shardChange, retried bool, err error) {
+	c = shardChange{name: name, oldSize: -1}
+	oldSize, committed, err := l.refSize(name)
+	if err != nil {
+		return c, false, err
+	}
+	l.shardMu.Lock()
+	replace, writing := l.replacing[name], l.writing[name] != 0
+	l.shardMu.Unlock()
+	path := l.shardPath(name)
+	if committed {
+		if !replace {
+			return c, true, nil
+		}
+		c.oldSize, c.replace, path = oldSize, true, l.tmpPath(name)
+	} else if writing {
+		return c, false, fmt.Errorf("shard %q still being written: %w", name, ErrNotFound)
+	}
+	info, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, false, fmt.Errorf("uncommitted shard %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return c, false, err
+	}
+	c.size = info.Size()
+	return c, false, nil
+}
+
+// dropReplacement removes a replacement waiting in tmp/ for name. The
+// caller holds name's lock.
+func (l *Local) dropReplacement(name string) {
+	l.shardMu.Lock()
+	replace := l.replacing[name]
+	delete(l.replacing, name)
+	l.shardMu.Unlock()
+	if replace {
+		if err := os.Remove(l.tmpPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			l.log.Warn("remove replaced shard", "name", name, "err", err)
+		}
+	}
+}
+
+// removeUnreferenced unlinks name's file in shards/ unless a committed
+// record references it or CreateShard is still writing it. The caller
+// holds name's lock. A crash before the unlink leaves an unreferenced
+// file, which the next start removes.
+func (l *Local) removeUnreferenced(name string) {
+	l.shardMu.Lock()
+	writing := l.writing[name] != 0
+	l.shardMu.Unlock()
+	if writing {
+		return
+	}
+	ok, err := l.hasRef(name)
+	if err != nil || ok {
+		return
+	}
+	if err := os.Remove(l.shardPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		l.log.Warn("remove shard", "name", name, "err", err)
+	}
 }
 
 // applyRecords adds the record ops to the batch, deciding conditional ones.
@@ -311,37 +391,4 @@ func (l *Local) applyRecords(pb *pebble.Batch, ops []Op, applied []bool) error {
 		}
 	}
 	return nil
-}
-
-// renameShard moves tmp/<name> into shards/. The data was fsynced by
-// CreateShard; the caller fsyncs the directory.
-func (l *Local) renameShard(name string) (committedShard, error) {
-	c := committedShard{tmp: l.tmpPath(name), path: l.shardPath(name), oldSize: -1}
-	info, err := os.Lstat(c.tmp)
-	if err != nil {
-		return c, err
-	}
-	c.size = info.Size()
-	if old, err := os.Lstat(c.path); err == nil {
-		c.oldSize = old.Size()
-	}
-	if err := os.Rename(c.tmp, c.path); err != nil {
-		return c, err
-	}
-	return c, nil
-}
-
-// unlinkShard removes a shard file whose record is gone. A crash before the
-// unlink leaves an unreferenced file, which the next start removes.
-func (l *Local) unlinkShard(path string) {
-	info, err := os.Lstat(path)
-	if err != nil {
-		return
-	}
-	if err := os.Remove(path); err != nil {
-		l.log.Warn("remove shard", "path", path, "err", err)
-		return
-	}
-	l.shardFiles.Add(-1)
-	l.shardBytes.Add(-info.Size())
 }

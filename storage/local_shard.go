@@ -11,9 +11,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CreateShard implements Node. The data goes to a uniquely named partial
-// file that is fsynced and only then renamed to tmp/<name>, so tmp/<name>
-// is always complete; creating a name again replaces the earlier file.
+// syncShardDir makes CreateShard fsync the fanout directory after the
+// file. On ext4 the file's fsync already commits the new directory entry
+// (same journal transaction), so the directory fsync finds nothing to do
+// and costs about a microsecond; POSIX does not promise that, so it stays.
+var syncShardDir = true
+
+// CreateShard implements Node. The data goes straight to its final path
+// shards/<fanout>/<name>, created with O_EXCL, and is fsynced there with
+// its directory entry. The file is not committed yet: ReadShard requires
+// the reference record that OpCommitShard writes, and OpenLocal removes
+// files without one. While it is being written the name is in l.writing,
+// so that a commit cannot reference a partial file.
+//
+// Creating a name whose file exists (a complete uncommitted one, or one
+// being written) replaces it: the new data goes to a partial file in tmp/
+// and is renamed over the old one once complete. Creating a committed
+// name again leaves the new file in tmp/<name> for a commit to rename over
+// the committed one, as gateway retries may do; the gateway never reuses
+// a name for different content.
 func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int64, error) {
 	if err := ValidShardName(name); err != nil {
 		return 0, fmt.Errorf("storage: create shard: %w", err)
@@ -21,14 +37,55 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 	if err := l.enter(); err != nil {
 		return 0, err
 	}
+	f, token, err := l.openShard(name)
 	// The shard files need no protection from Close; do not hold Close up
 	// for the length of a stream.
 	l.mu.RUnlock()
-
-	f, err := os.CreateTemp(l.tmpDir, partialPrefix+"*")
 	if err != nil {
 		return 0, fmt.Errorf("storage: create shard %q: %w", name, err)
 	}
+	if f == nil {
+		return l.createReplacement(ctx, name, r)
+	}
+	n, err := l.writeShard(ctx, f, r)
+	if err == nil && syncShardDir {
+		err = l.syncFanoutDir(name)
+	}
+	l.finishShard(name, token, err)
+	if err != nil {
+		return n, fmt.Errorf("storage: create shard %q: %w", name, err)
+	}
+	return n, nil
+}
+
+// openShard creates the file of name in shards/ and registers it as being
+// written. It returns a nil file when the name exists already (committed,
+// or a file is there) and the data must go through createReplacement.
+func (l *Local) openShard(name string) (*os.File, uint64, error) {
+	mu := l.nameLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	ok, err := l.hasRef(name)
+	if err != nil || ok {
+		return nil, 0, err
+	}
+	f, err := os.OpenFile(l.shardPath(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	l.shardMu.Lock()
+	l.writeSeq++
+	token := l.writeSeq
+	l.writing[name] = token
+	l.shardMu.Unlock()
+	return f, token, nil
+}
+
+// writeShard streams r into f, fsyncs and closes it.
+func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
 	bufp := l.bufPool.Get().(*[]byte)
 	n, err := copyShard(ctx, f, r, *bufp)
 	l.bufPool.Put(bufp)
@@ -38,14 +95,94 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	return n, err
+}
+
+// syncFanoutDir fsyncs the directory holding name's file.
+func (l *Local) syncFanoutDir(name string) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.mu.RUnlock()
+	if err := l.fanoutDirs[fanout(name)].Sync(); err != nil {
+		return fmt.Errorf("sync shard directory: %w", err)
+	}
+	return nil
+}
+
+// finishShard ends the write registered under token: the file becomes
+// committable, or on failure is removed. A replacement may have renamed
+// its own file over this one meanwhile (the token is then gone); that file
+// is not touched.
+func (l *Local) finishShard(name string, token uint64, failed error) {
+	mu := l.nameLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	l.shardMu.Lock()
+	mine := l.writing[name] == token
+	if mine {
+		delete(l.writing, name)
+	}
+	l.shardMu.Unlock()
+	if mine && failed != nil {
+		if err := os.Remove(l.shardPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			l.log.Warn("remove failed shard", "name", name, "err", err)
+		}
+	}
+}
+
+// createReplacement writes a shard whose name exists already: into a
+// partial file in tmp/, fsynced, then renamed over the uncommitted file of
+// the name in shards/ or, if the name is committed, to tmp/<name> where a
+// commit finds it.
+func (l *Local) createReplacement(ctx context.Context, name string, r io.Reader) (int64, error) {
+	f, err := os.CreateTemp(l.tmpDir, partialPrefix+"*")
+	if err != nil {
+		return 0, fmt.Errorf("storage: create shard %q: %w", name, err)
+	}
+	n, err := l.writeShard(ctx, f, r)
 	if err == nil {
-		err = os.Rename(f.Name(), l.tmpPath(name))
+		err = l.placeReplacement(name, f.Name())
 	}
 	if err != nil {
 		_ = os.Remove(f.Name())
 		return n, fmt.Errorf("storage: create shard %q: %w", name, err)
 	}
 	return n, nil
+}
+
+func (l *Local) placeReplacement(name, partial string) error {
+	if err := l.enter(); err != nil {
+		return err
+	}
+	defer l.mu.RUnlock()
+	mu := l.nameLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	ok, err := l.hasRef(name)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if err := os.Rename(partial, l.tmpPath(name)); err != nil {
+			return err
+		}
+		l.shardMu.Lock()
+		l.replacing[name] = true
+		l.shardMu.Unlock()
+		return nil
+	}
+	if err := os.Rename(partial, l.shardPath(name)); err != nil {
+		return err
+	}
+	// A writer still busy with the displaced file must not remove ours.
+	l.shardMu.Lock()
+	delete(l.writing, name)
+	l.shardMu.Unlock()
+	if err := l.fanoutDirs[fanout(name)].Sync(); err != nil {
+		return fmt.Errorf("sync shard directory: %w", err)
+	}
+	return nil
 }
 
 // writebackChunk is how much written data copyShard lets accumulate before
@@ -90,8 +227,8 @@ func copyShard(ctx context.Context, f *os.File, r io.Reader, buf []byte) (int64,
 }
 
 // ReadShard implements Node. A file is readable only while its reference
-// record is committed, which hides the instant between a commit's rename
-// and its batch becoming durable.
+// record is committed: shards/ also holds files being written and files
+// awaiting their commit.
 func (l *Local) ReadShard(ctx context.Context, name string, offset, length int64) (io.ReadCloser, error) {
 	if err := ValidShardName(name); err != nil {
 		return nil, fmt.Errorf("storage: read shard: %w", err)

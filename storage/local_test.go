@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,6 +166,62 @@ func TestLocalCreateShardFailureLeavesNoFile(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Errorf("temporary files left: %v", entries)
+	}
+	if _, err := os.Lstat(l.shardPath("x")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("failed shard file left: %v", err)
+	}
+}
+
+// TestLocalCommitWhileWriting checks that a shard file being written in
+// shards/ cannot be committed, and that creating its name again meanwhile
+// replaces it.
+func TestLocalCommitWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	l := openTestLocal(t)
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.CreateShard(ctx, "slow", pr)
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("first half ")); err != nil {
+		t.Fatal(err)
+	}
+	// The file exists now (the write above was read by CreateShard).
+	_, err := l.Apply(ctx, Batch{Ops: []Op{{Kind: OpCommitShard, Name: "slow"}}})
+	wantErr(t, err, ErrNotFound)
+	// An abort does not touch a file being written either.
+	mustApply(t, l, Op{Kind: OpAbortShard, Name: "slow"})
+	if _, err := pw.Write([]byte("second half")); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mustApply(t, l, Op{Kind: OpCommitShard, Name: "slow"})
+	if b, err := readShard(l, "slow", 0, -1); err != nil || string(b) != "first half second half" {
+		t.Fatalf("read = %q, %v", b, err)
+	}
+
+	// A second creation that finishes first displaces the first one's
+	// file; the first one failing then leaves the second's in place.
+	pr, pw = io.Pipe()
+	go func() {
+		_, err := l.CreateShard(ctx, "twice", pr)
+		done <- err
+	}()
+	if _, err := pw.Write([]byte("abandoned")); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, l, "twice", []byte("complete"))
+	pw.CloseWithError(errors.New("client gone"))
+	if err := <-done; err == nil {
+		t.Fatal("cut stream accepted")
+	}
+	mustApply(t, l, Op{Kind: OpCommitShard, Name: "twice"})
+	if b, err := readShard(l, "twice", 0, -1); err != nil || string(b) != "complete" {
+		t.Fatalf("read = %q, %v", b, err)
 	}
 }
 

@@ -300,6 +300,53 @@ func testNode(t *testing.T, newNode func(t *testing.T) Node) {
 		}
 	})
 
+	t.Run("RecreateCommitted", func(t *testing.T) {
+		t.Parallel()
+		n := newNode(t)
+		key := []byte("b/re")
+		mustCreate(t, n, "rc", []byte("old content"))
+		commit := Batch{Ops: []Op{
+			{Kind: OpPutIfNewer, Key: key, Value: hlcValue(5, "rc"), HLC: 5},
+			{Kind: OpCommitShard, Name: "rc", Key: key},
+		}}
+		mustApply(t, n, commit.Ops...)
+		// The same batch again (its acknowledgement lost): the tied op is
+		// skipped now, and the abort it implies must spare the committed
+		// file. So must an explicit abort.
+		if got, err := n.Apply(ctx, commit); err != nil || got[0] || got[1] {
+			t.Fatalf("retried batch: %v, %v", got, err)
+		}
+		mustApply(t, n, Op{Kind: OpAbortShard, Name: "rc"})
+		if b, err := readShard(n, "rc", 0, -1); err != nil || string(b) != "old content" {
+			t.Fatalf("after retried batch and abort: %q, %v", b, err)
+		}
+		// Created again, the committed file stays until a commit.
+		mustCreate(t, n, "rc", []byte("new content, longer"))
+		if b, err := readShard(n, "rc", 0, -1); err != nil || string(b) != "old content" {
+			t.Fatalf("before commit: %q, %v", b, err)
+		}
+		mustApply(t, n, Op{Kind: OpCommitShard, Name: "rc"})
+		if b, err := readShard(n, "rc", 0, -1); err != nil || string(b) != "new content, longer" {
+			t.Fatalf("after commit: %q, %v", b, err)
+		}
+		if info, _ := n.Info(ctx); info.ShardFiles != 1 || info.UsedBytes < int64(len("new content, longer")) {
+			t.Errorf("info = %+v", info)
+		}
+		// An aborted re-creation leaves the committed file.
+		mustCreate(t, n, "rc", []byte("third"))
+		mustApply(t, n, Op{Kind: OpAbortShard, Name: "rc"})
+		mustApply(t, n, Op{Kind: OpCommitShard, Name: "rc"})
+		if b, err := readShard(n, "rc", 0, -1); err != nil || string(b) != "new content, longer" {
+			t.Fatalf("after aborted re-creation: %q, %v", b, err)
+		}
+		mustApply(t, n, Op{Kind: OpRemoveShard, Name: "rc"})
+		if info, _ := n.Info(ctx); info.ShardFiles != 0 {
+			t.Errorf("after remove: info = %+v", info)
+		}
+		_, err := readShard(n, "rc", 0, -1)
+		wantErr(t, err, ErrNotFound)
+	})
+
 	t.Run("ReaderError", func(t *testing.T) {
 		t.Parallel()
 		n := newNode(t)
