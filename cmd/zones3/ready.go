@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zones3/zones3/bench"
+	"github.com/zones3/zones3/placement"
 	"github.com/zones3/zones3/storage"
 )
 
@@ -27,6 +29,9 @@ type readiness struct {
 	zones  []string // the zone each node is configured in
 	quorum int
 	log    *slog.Logger
+	// health, when set, is told every probe's outcome: it is the node
+	// state the object layer consults before each node call.
+	health *placement.Health
 
 	mu         sync.Mutex
 	err        error // nil when ready
@@ -88,6 +93,13 @@ func (r *readiness) probe(ctx context.Context) {
 	wg.Wait()
 	if ctx.Err() != nil && context.Cause(ctx) == context.Canceled {
 		return // shutting down
+	}
+
+	if r.health != nil {
+		now := time.Now()
+		for i, n := range r.nodes {
+			r.health.Observe(n.ID(), errs[i] == nil || !errors.Is(errs[i], storage.ErrUnavailable), now)
+		}
 	}
 
 	r.mu.Lock()

@@ -118,13 +118,17 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 	if topo.Warning != "" {
 		log.Warn("topology cannot survive failures", "warning", topo.Warning)
 	}
-	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log})
+	// The readiness prober and the data path share one view of node
+	// health, so a node the prober sees come back is used at once.
+	health := placement.NewHealth(placement.HealthConfig{})
+	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log, Health: health})
 	if err != nil {
 		return fmt.Errorf("object layer: %w", err)
 	}
 	defer layer.Close()
 
 	ready := newReadiness(nodes, zones, topo.ReadQuorum(), log)
+	ready.health = health
 	ctx, cancel := context.WithCancel(ctx)
 	var probing sync.WaitGroup
 	probing.Go(func() { ready.run(ctx) })
