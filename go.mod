@@ -16,6 +16,7 @@ require (
 	github.com/minio/sha256-simd v1.0.1
 	github.com/zeebo/blake3 v0.2.4
 	golang.org/x/sys v0.50.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
