@@ -226,8 +226,12 @@ func (c *BlockCache) Release() { c.c.Unref() }
 // pebbleLogger routes Pebble's log lines to slog.
 type pebbleLogger struct{ log *slog.Logger }
 
+// Infof logs at debug level: Pebble's informational lines (WAL recovery,
+// compactions) are for debugging a node, not for an operator's log.
 func (p pebbleLogger) Infof(format string, args ...any) {
-	p.log.Info(fmt.Sprintf(format, args...))
+	if p.log.Enabled(context.Background(), slog.LevelDebug) {
+		p.log.Debug(fmt.Sprintf(format, args...))
+	}
 }
 
 func (p pebbleLogger) Errorf(format string, args ...any) {
