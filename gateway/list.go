@@ -120,14 +120,7 @@ func (h *handler) listObjectsV2(w *respWriter, r *http.Request, rq *request) err
 		x.elem("NextContinuationToken", base64.StdEncoding.EncodeToString([]byte(res.NextAfter)))
 	}
 	x.elemInt("KeyCount", int64(len(res.Objects)+len(res.CommonPrefixes)))
-	x.elemInt("MaxKeys", int64(p.maxKeys))
-	if p.delimiter != "" {
-		x.elem("Delimiter", p.encode(p.delimiter))
-	}
-	x.elemBool("IsTruncated", res.IsTruncated)
-	if p.urlEncode {
-		x.elem("EncodingType", "url")
-	}
+	writePageInfo(x, &p, res.IsTruncated)
 	writeContents(x, &p, res, own)
 	x.close("ListBucketResult")
 	x.write(w, http.StatusOK)
@@ -158,18 +151,24 @@ func (h *handler) listObjectsV1(w *respWriter, r *http.Request, rq *request) err
 	if res.IsTruncated && p.delimiter != "" {
 		x.elem("NextMarker", p.encode(res.NextAfter))
 	}
-	x.elemInt("MaxKeys", int64(p.maxKeys))
-	if p.delimiter != "" {
-		x.elem("Delimiter", p.encode(p.delimiter))
-	}
-	x.elemBool("IsTruncated", res.IsTruncated)
-	if p.urlEncode {
-		x.elem("EncodingType", "url")
-	}
+	writePageInfo(x, &p, res.IsTruncated)
 	writeContents(x, &p, res, &own)
 	x.close("ListBucketResult")
 	x.write(w, http.StatusOK)
 	return nil
+}
+
+// writePageInfo writes the elements every listing shares after its
+// markers: MaxKeys, Delimiter, IsTruncated and EncodingType.
+func writePageInfo(x *xmlBuf, p *listParams, truncated bool) {
+	x.elemInt("MaxKeys", int64(p.maxKeys))
+	if p.delimiter != "" {
+		x.elem("Delimiter", p.encode(p.delimiter))
+	}
+	x.elemBool("IsTruncated", truncated)
+	if p.urlEncode {
+		x.elem("EncodingType", "url")
+	}
 }
 
 // writeContents writes the Contents and CommonPrefixes of a listing.
@@ -236,14 +235,7 @@ func (h *handler) listObjectVersions(w *respWriter, r *http.Request, rq *request
 		x.elem("NextKeyMarker", p.encode(res.NextAfter))
 		x.elem("NextVersionIdMarker", "null")
 	}
-	x.elemInt("MaxKeys", int64(p.maxKeys))
-	if p.delimiter != "" {
-		x.elem("Delimiter", p.encode(p.delimiter))
-	}
-	x.elemBool("IsTruncated", res.IsTruncated)
-	if p.urlEncode {
-		x.elem("EncodingType", "url")
-	}
+	writePageInfo(x, &p, res.IsTruncated)
 	for i := range res.Objects {
 		o := &res.Objects[i]
 		x.open("Version")

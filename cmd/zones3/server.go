@@ -119,9 +119,11 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 		log.Warn("topology cannot survive failures", "warning", topo.Warning)
 	}
 	// The readiness prober and the data path share one view of node
-	// health, so a node the prober sees come back is used at once.
+	// health, so a node the prober sees come back is used at once; the
+	// prober asks every node each second, so the layer needs no prober of
+	// its own.
 	health := placement.NewHealth(placement.HealthConfig{})
-	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log, Health: health})
+	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log, Health: health, ProbeInterval: -1})
 	if err != nil {
 		return fmt.Errorf("object layer: %w", err)
 	}
