@@ -223,6 +223,9 @@ func (l *Layer) DeleteBucket(ctx context.Context, bucket string) error {
 	if len(ups.Uploads) > 0 {
 		return fmt.Errorf("delete bucket %s: multipart uploads in progress: %w", bucket, ErrBucketNotEmpty)
 	}
+	if err := l.deleteBucketConfigs(ctx, bucket); err != nil {
+		return fmt.Errorf("delete bucket: %w", err)
+	}
 	l.forgetBucket(bucket)
 	if err := l.writeBucket(ctx, bucket, bucketRecord{hlc: l.clock.next(), tombstone: true}); err != nil {
 		return fmt.Errorf("delete bucket: %w", err)

@@ -64,6 +64,8 @@ type Layer struct {
 	bucketSeen  map[string]time.Time // bucket -> when this gateway last saw it exist
 	bucketClock func() time.Time
 
+	configs configCache // bucket configurations read recently
+
 	recordBufs sync.Pool // *[]byte, inline object records
 	bodyBufs   sync.Pool // *[]byte of inlineLimit bytes, small bodies
 
@@ -113,6 +115,7 @@ func New(nodes []storage.Node, topo *placement.Topology, opts Options) (*Layer, 
 		layout:      erasure.Layout{K: topo.K, M: topo.M, BlockSize: opts.BlockSize},
 		clock:       hlcClock{now: opts.Now},
 		bucketSeen:  make(map[string]time.Time),
+		configs:     configCache{entries: make(map[string]configCacheEntry)},
 		bucketClock: time.Now,
 		stop:        make(chan struct{}),
 	}
