@@ -154,15 +154,10 @@ func (p *pattern) hasWildcard() bool {
 	return true
 }
 
-// variableSource resolves policy variables for one request.
-type variableSource interface {
-	variable(key string) (string, bool)
-}
-
 // match reports whether s matches. vs resolves variables; a variable with
 // no value and no default makes the pattern match nothing, as AWS treats
 // an element whose variable is missing from the request.
-func (p *pattern) match(s string, vs variableSource) bool {
+func (p *pattern) match(s string, vs *evalState) bool {
 	switch p.shape {
 	case shapeExact:
 		return p.eq(s, p.lit)
