@@ -347,7 +347,14 @@ func policyLockout(action string) bool {
 // session policy limits identity-policy allows and resource-policy allows
 // that name the role; a resource policy statement naming the session's own
 // ARN is not limited by it.
+//
+// resource must be of Kind Resource or Trust; a policy of another kind in
+// that place is ignored, since its statements name no principal and would
+// otherwise apply to everyone.
 func Evaluate(req *Request, identity []*Policy, resource *Policy, session *Policy) Decision {
+	if resource != nil && resource.kind != Resource && resource.kind != Trust {
+		resource = nil
+	}
 	s := evalState{req: req}
 	p := &req.Principal
 	identityApplies := !p.Anonymous && !p.Root

@@ -629,3 +629,56 @@ func TestActionConstantsAreKnown(t *testing.T) {
 		}
 	}
 }
+
+// More of the S3 User Guide's bucket policy examples: referer, required
+// ACL on upload, object tags, MFA for a prefix.
+func TestBucketPolicyExamples(t *testing.T) {
+	bp, err := ParseBucketPolicy([]byte(`{
+	  "Version": "2012-10-17",
+	  "Id": "http referer policy example",
+	  "Statement": [
+	    {"Sid": "Allow only GET requests originating from www.example.com and example.com.",
+	     "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+	     "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+	     "Condition": {"StringLike": {"aws:Referer": ["http://www.example.com/*", "http://example.com/*"]}}},
+	    {"Sid": "RequireOwnerFullControl", "Effect": "Allow",
+	     "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}, "Action": "s3:PutObject",
+	     "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/uploads/*",
+	     "Condition": {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}}},
+	    {"Sid": "ProductionTagged", "Effect": "Allow",
+	     "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}, "Action": "s3:GetObjectTagging",
+	     "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+	     "Condition": {"StringEquals": {"s3:ExistingObjectTag/environment": "production"}}},
+	    {"Sid": "TaxNeedsMFA", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+	     "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/taxdocuments/*",
+	     "Condition": {"Null": {"aws:MultiFactorAuthAge": true}}}
+	  ]
+	}`), "amzn-s3-demo-bucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := "amzn-s3-demo-bucket"
+	runCases(t, nil, bp, nil, []evalCase{
+		{name: "referer matches", principal: anonymous, action: ActionGetObject, resource: obj(b, "i.png"), ctx: Context{"aws:referer": {"http://example.com/page.html"}}, allowed: true,
+			stmt: "Allow only GET requests originating from www.example.com and example.com."},
+		{name: "referer missing", principal: anonymous, action: ActionGetObject, resource: obj(b, "i.png")},
+		{name: "referer other site", principal: anonymous, action: ActionGetObject, resource: obj(b, "i.png"), ctx: Context{"aws:referer": {"http://example.org/"}}},
+		{name: "upload with the ACL", principal: bob, action: ActionPutObject, resource: obj(b, "uploads/a"), ctx: Context{"s3:x-amz-acl": {"bucket-owner-full-control"}}, allowed: true},
+		{name: "upload without the ACL", principal: bob, action: ActionPutObject, resource: obj(b, "uploads/a")},
+		{name: "upload with another ACL", principal: bob, action: ActionPutObject, resource: obj(b, "uploads/a"), ctx: Context{"s3:x-amz-acl": {"public-read"}}},
+		{name: "tagged production", principal: bob, action: ActionGetObjectTagging, resource: obj(b, "x"), ctx: Context{"s3:ExistingObjectTag/environment": {"production"}}, allowed: true},
+		{name: "tagged test", principal: bob, action: ActionGetObjectTagging, resource: obj(b, "x"), ctx: Context{"s3:ExistingObjectTag/environment": {"test"}}},
+		{name: "tax without MFA", principal: anonymous, action: ActionGetObject, resource: obj(b, "taxdocuments/2024.pdf"), ctx: Context{"aws:referer": {"http://example.com/"}}, deny: true, stmt: "TaxNeedsMFA"},
+		{name: "tax with MFA", principal: anonymous, action: ActionGetObject, resource: obj(b, "taxdocuments/2024.pdf"), ctx: Context{"aws:referer": {"http://example.com/"}, "aws:MultiFactorAuthAge": {"30"}}, allowed: true},
+	})
+	if got := PublicStatements(bp); len(got) != 1 || got[0] != "Allow only GET requests originating from www.example.com and example.com." {
+		t.Errorf("PublicStatements = %q (a referer does not restrict)", got)
+	}
+}
+
+func TestIdentityPolicyInResourcePlaceIsIgnored(t *testing.T) {
+	p := mustParse(t, Identity, `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`)
+	if d := Evaluate(&Request{Principal: anonymous, Action: ActionGetObject, Resource: obj("b", "k")}, nil, p, nil); d.Allowed {
+		t.Errorf("an identity policy passed as the bucket policy allowed an anonymous request: %s", d.Reason())
+	}
+}

@@ -327,7 +327,12 @@ func (ps *parser) statement(v *jsonValue, index int) (statement, error) {
 	case "Deny":
 		st.deny = true
 	default:
-		return st, malformed(ps.kind, "Invalid effect: "+effect.str)
+		if ps.kind == Resource {
+			return st, malformed(ps.kind, "Invalid effect: "+effect.str)
+		}
+		// IAM's words for an Effect other than Allow or Deny (they are
+		// case-sensitive).
+		return st, malformed(ps.kind, "The policy failed legacy parsing")
 	}
 
 	// Principal.
