@@ -52,7 +52,7 @@ func Parse(data []byte) (*Element, error) {
 	var (
 		root  *Element
 		stack []*Element
-		text  []strings.Builder
+		text  [][]byte // character data of each open element
 	)
 	for {
 		tok, err := d.Token()
@@ -78,11 +78,11 @@ func Parse(data []byte) (*Element, error) {
 				parent.Children = append(parent.Children, e)
 			}
 			stack = append(stack, e)
-			text = append(text, strings.Builder{})
+			text = append(text, nil)
 		case xml.EndElement:
 			// The decoder checks that end tags match start tags.
 			e := stack[len(stack)-1]
-			e.Text = text[len(text)-1].String()
+			e.Text = string(text[len(text)-1])
 			if len(e.Children) > 0 && strings.TrimSpace(e.Text) != "" {
 				return nil, ErrMalformed // mixed content
 			}
@@ -95,7 +95,7 @@ func Parse(data []byte) (*Element, error) {
 				}
 				continue
 			}
-			text[len(text)-1].Write(t)
+			text[len(text)-1] = append(text[len(text)-1], t...)
 		case xml.Directive:
 			// A DOCTYPE could declare entities; S3 documents never have one.
 			return nil, ErrMalformed
