@@ -6,7 +6,9 @@ import (
 	"time"
 )
 
-func utc(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, time.UTC) }
+func utc(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
+}
 
 func epochPlus(d time.Duration) time.Time { return time.Unix(0, 0).UTC().Add(d) }
 
