@@ -1,13 +1,20 @@
 package gateway
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/zones3/zones3/gateway/objectlayer"
 	"github.com/zones3/zones3/iam"
+	"github.com/zones3/zones3/iam/policy"
 )
 
 // An S3 request is authorised by asking the Authorizer, once per
@@ -16,16 +23,11 @@ import (
 // says about itself (the condition context); the Authorizer knows who the
 // caller is and which policies apply.
 
-// AuthzRequest is one question to the Authorizer.
-type AuthzRequest struct {
-	Auth     iam.Auth // how and by whom the request was signed; Method AuthAnonymous for none
-	Action   string   // e.g. s3:GetObject
-	Resource string   // e.g. arn:aws:s3:::bucket/key, or arn:aws:s3:::bucket, or *
-	Bucket   string   // the bucket whose policy applies; "" for ListBuckets
-	// Context holds the condition keys the request defines (lower-case
-	// names, e.g. aws:sourceip, s3:prefix). The Authorizer adds the keys
-	// of the principal (aws:username, aws:userid, aws:principalarn).
-	Context map[string][]string
+// Authorizer answers authorisation questions. Authorize returns nil when
+// the request is allowed and an error (answered AccessDenied) when not;
+// it logs each denial itself, since it knows who was denied and why.
+type Authorizer interface {
+	Authorize(ctx context.Context, q *iam.AccessRequest) error
 }
 
 // s3Actions names, for each operation the gateway serves, the IAM action
@@ -114,8 +116,8 @@ func s3ARN(bucket, key string) string {
 // conditionContext returns the condition keys a request defines, as AWS
 // documents them for S3: the global keys of the request and, for the
 // listing and writing operations, the S3 keys of its arguments.
-func conditionContext(r *http.Request, auth iam.Auth, now time.Time) map[string][]string {
-	c := make(map[string][]string, 12)
+func conditionContext(r *http.Request, auth iam.Auth, now time.Time) policy.Context {
+	c := make(policy.Context, 12)
 	if ip := sourceIP(r); ip != "" {
 		c["aws:sourceip"] = []string{ip}
 	}
@@ -168,4 +170,101 @@ func sourceIP(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	return strings.TrimPrefix(strings.TrimSuffix(host, "]"), "[")
+}
+
+// authorize asks the Authorizer whether the request may do its operation
+// on its own resource. Without an Authorizer every signed request is
+// allowed and anonymous ones are not.
+func (h *handler) authorize(r *http.Request, rq *request) error {
+	action, ok := actionFor(rq.api, rq.query.Has("versionId"))
+	if !ok {
+		return nil // an operation zones3 refuses anyway
+	}
+	return h.authorizeAction(r, rq, action, rq.bucket, rq.key)
+}
+
+// authorizeAction asks whether the request may do action on the object
+// key of bucket (the bucket itself when key is "").
+func (h *handler) authorizeAction(r *http.Request, rq *request, action, bucket, key string) error {
+	if h.authz == nil {
+		if rq.auth.Method == iam.AuthAnonymous {
+			return errAccessDenied
+		}
+		return nil
+	}
+	q := &iam.AccessRequest{
+		Auth:     rq.auth,
+		Action:   action,
+		Resource: s3ARN(bucket, key),
+		Context:  rq.conditions,
+	}
+	if q.Context == nil {
+		q.Context = conditionContext(r, rq.auth, time.Now())
+		rq.conditions = q.Context
+	}
+	if bucket != "" && action != "s3:CreateBucket" {
+		p, err := h.policies.get(r, h.layer, bucket)
+		if err != nil {
+			return err
+		}
+		q.ResourcePolicy = p
+	}
+	if err := h.authz.Authorize(r.Context(), q); err != nil {
+		if errors.Is(err, objectlayer.ErrQuorum) {
+			return err
+		}
+		return errAccessDenied
+	}
+	return nil
+}
+
+// policyCache keeps the parsed policy of each bucket, parsed again only
+// when the stored document changes. The documents themselves come from
+// the object layer, which caches them for a short time.
+type policyCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedPolicy
+	log     *slog.Logger
+}
+
+type cachedPolicy struct {
+	doc []byte
+	pol *policy.Policy
+}
+
+func (c *policyCache) get(r *http.Request, layer objectlayer.API, bucket string) (*policy.Policy, error) {
+	doc, err := layer.GetBucketConfig(r.Context(), bucket, objectlayer.ConfigPolicy)
+	if errors.Is(err, objectlayer.ErrNoSuchMeta) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	e, ok := c.entries[bucket]
+	c.mu.Unlock()
+	if ok && bytes.Equal(e.doc, doc) {
+		return e.pol, nil
+	}
+	pol, err := policy.ParseBucketPolicy(doc, bucket)
+	if err != nil {
+		// Stored documents were valid when put; one that no longer parses
+		// (a newer zones3 wrote it) grants nothing.
+		c.log.Warn("bucket policy does not parse", "bucket", bucket, "err", err)
+		return nil, nil
+	}
+	pol.Name = "bucket-policy:" + bucket
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) > 10000 {
+		c.entries = make(map[string]cachedPolicy)
+	}
+	c.entries[bucket] = cachedPolicy{doc: bytes.Clone(doc), pol: pol}
+	c.mu.Unlock()
+	return pol, nil
+}
+
+func (c *policyCache) forget(bucket string) {
+	c.mu.Lock()
+	delete(c.entries, bucket)
+	c.mu.Unlock()
 }
