@@ -40,6 +40,11 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 			results[i] = errNoSuchVersion
 			continue
 		}
+		if err := h.authorizeAction(r, rq, "s3:DeleteObject", rq.bucket, o.key); err != nil {
+			e, _ := toAPIError(err)
+			results[i] = e
+			continue
+		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
