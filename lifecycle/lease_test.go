@@ -180,7 +180,6 @@ func TestLeaseState(t *testing.T) {
 	}
 }
 
-
 func TestLeaseWait(t *testing.T) {
 	timing := leaseTiming{lifetime: 30 * time.Second, renew: 10 * time.Second, settle: 5 * time.Second}
 	now := time.Unix(1_700_000_000, 0)
