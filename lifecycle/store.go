@@ -27,14 +27,21 @@ type Store interface {
 	BucketState(ctx context.Context, bucket string) (cfg *Configuration, versioned bool, err error)
 
 	// ListVersions returns up to limit versions (objects and delete
-	// markers) of the bucket that come after the version after: the later
+	// markers) of the bucket that come after the version after: the older
 	// versions of after.Key, then the versions of the keys after it. The
 	// zero VersionMarker lists from the start. Versions come in key order
-	// (byte-wise), newest first within a key, the current version first
-	// with IsLatest set. more reports that versions remain past the page;
-	// a page with more set is never empty. Tags are filled in only when
-	// tags is true (some rule filters by tag); otherwise they may be left
-	// nil to spare the reads.
+	// (byte-wise), newest first within a key (by creation), the current
+	// version first with IsLatest set. more reports that versions remain
+	// past the page; a page with more set is never empty. Tags are filled
+	// in only when tags is true (some rule filters by tag); otherwise
+	// they may be left nil to spare the reads.
+	//
+	// The worker lists after versions it has just deleted: after a
+	// version that no longer exists, the listing goes on from where that
+	// version was, with the versions created before it. It must never
+	// skip them. Listing again versions of the key that are not older
+	// (after a null version that a later write replaced) is harmless:
+	// the worker passes over them.
 	ListVersions(ctx context.Context, bucket string, after VersionMarker, limit int, tags bool) (page []Version, more bool, err error)
 
 	// ListUploads returns up to limit multipart uploads in progress that

@@ -55,6 +55,13 @@ func (c *keyCarry) describe(items []Version, more, versioned bool, out []describ
 	}
 	for i := range n {
 		v := &items[i]
+		if v.Key == c.Key && c.Versions > 0 && !v.ModTime.Before(c.Successor) {
+			// Listed already: after a version that was replaced since (a
+			// null version), a Store may list the key's newer versions
+			// again. Versions of a key are listed newest first.
+			out[i] = described{}
+			continue
+		}
 		if v.Key != c.Key {
 			*c = keyCarry{Key: v.Key}
 		}

@@ -146,3 +146,33 @@ func pagedWalk(t *testing.T, all []Version, size, restart int) []described {
 		}
 	}
 }
+
+// TestWalkSkipsRelistedVersions: after a null version that was replaced
+// since it was listed, a Store may list the key's newer versions again.
+func TestWalkSkipsRelistedVersions(t *testing.T) {
+	ts := func(s int) time.Time { return time.Unix(1_700_000_000+int64(s), 0).UTC() }
+	var c keyCarry
+	out := make([]described, 4)
+	first := []Version{
+		{Key: "k", VersionID: "v3", ModTime: ts(30), IsLatest: true},
+		{Key: "k", VersionID: "null", ModTime: ts(20)},
+	}
+	if n := c.describe(first, true, true, out); n != 2 || !out[1].known || !out[1].NoncurrentSince.Equal(ts(30)) {
+		t.Fatalf("first page: %d %+v", n, out[:2])
+	}
+	again := []Version{
+		{Key: "k", VersionID: "null", ModTime: ts(40), IsLatest: true}, // the null version, written again
+		{Key: "k", VersionID: "v3", ModTime: ts(30)},
+		{Key: "k", VersionID: "v1", ModTime: ts(10)},
+	}
+	if n := c.describe(again, false, true, out); n != 3 {
+		t.Fatalf("described %d", n)
+	}
+	if out[0].known || out[1].known {
+		t.Fatalf("relisted versions described: %+v", out[:2])
+	}
+	want := described{Object: Object{Key: "k", ModTime: ts(10), Versioned: true, NoncurrentSince: ts(20), NewerNoncurrent: 1}, known: true}
+	if !reflect.DeepEqual(out[2], want) {
+		t.Fatalf("v1: %+v, want %+v", out[2], want)
+	}
+}
