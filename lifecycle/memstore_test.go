@@ -374,6 +374,12 @@ func (m *memMeta) DeleteMeta(ctx context.Context, name string) error {
 	return nil
 }
 
+func (m *memMeta) putCount(name string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.puts[name]
+}
+
 func (m *memMeta) setFail(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -238,7 +238,7 @@ func (w *Worker) pass(ctx context.Context, cur *passCursor) error {
 	}
 	slices.Sort(buckets)
 	if cur.Bucket == "" {
-		w.log.Info("lifecycle pass starts", "buckets", len(buckets))
+		w.log.Debug("lifecycle pass starts", "buckets", len(buckets))
 	} else {
 		w.log.Info("lifecycle pass resumes", "started", cur.Started, "bucket", cur.Bucket, "phase", cur.Phase)
 	}
@@ -281,7 +281,11 @@ func (w *Worker) pass(ctx context.Context, cur *passCursor) error {
 		return fmt.Errorf("remove the cursor of the completed pass: %w", err)
 	}
 	w.setLastPass(p.Completed)
-	w.log.Info("lifecycle pass complete", "started", p.Started, "took", p.Completed.Sub(p.Started),
+	level := slog.LevelDebug
+	if total != (Counts{Scanned: total.Scanned}) {
+		level = slog.LevelInfo // it did something, or failed to
+	}
+	w.log.Log(ctx, level, "lifecycle pass complete", "started", p.Started, "took", p.Completed.Sub(p.Started),
 		"scanned", total.Scanned, "objects_expired", total.ObjectsExpired, "bytes_expired", total.BytesExpired,
 		"markers_removed", total.MarkersRemoved, "uploads_aborted", total.UploadsAborted, "errors", total.Errors)
 	return nil
