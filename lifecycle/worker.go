@@ -42,8 +42,16 @@ type WorkerConfig struct {
 	// Now is the clock that decides what is due and stamps the passes.
 	// Default time.Now.
 	Now func() time.Time
+	// LeaseLifetime is how long another worker must see the lease record
+	// unchanged before it takes the lease over; LeaseRenew is how often
+	// the holder renews it. The holder acts until LeaseLifetime -
+	// LeaseRenew after its last renewal; a new holder starts acting
+	// LeaseRenew/2 after it took the lease. LeaseLifetime must be at least
+	// twice LeaseRenew. Defaults 30 s and 10 s: a dead holder's lease is
+	// taken over within 52 s.
+	LeaseLifetime, LeaseRenew time.Duration
 
-	// lease is the lease's timing; zero means defaultLeaseTiming.
+	// lease is the lease's timing, from LeaseLifetime and LeaseRenew.
 	lease leaseTiming
 }
 
@@ -99,9 +107,10 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.lease == (leaseTiming{}) {
-		cfg.lease = defaultLeaseTiming
+	if cfg.LeaseLifetime == 0 && cfg.LeaseRenew == 0 {
+		cfg.LeaseLifetime, cfg.LeaseRenew = defaultLeaseTiming.lifetime, defaultLeaseTiming.renew
 	}
+	cfg.lease = leaseTiming{lifetime: cfg.LeaseLifetime, renew: cfg.LeaseRenew, settle: cfg.LeaseRenew / 2}
 	if err := cfg.lease.validate(); err != nil {
 		return nil, err
 	}

@@ -628,6 +628,9 @@ func TestNewWorkerDefaults(t *testing.T) {
 		c.CheckpointEvery != DefaultCheckpointEvery || c.lease != defaultLeaseTiming || c.Now == nil || c.Logger == nil {
 		t.Fatalf("defaults %+v", c)
 	}
+	if _, err := NewWorker(WorkerConfig{Store: newMemStore(time.Now), Meta: newMemMeta(), LeaseLifetime: 15 * sec, LeaseRenew: 10 * sec}); err == nil {
+		t.Fatal("a lease lifetime shorter than two renewals was accepted")
+	}
 	w2, _ := NewWorker(WorkerConfig{Store: newMemStore(time.Now), Meta: newMemMeta()})
 	if w2.ID() == w.ID() {
 		t.Fatal("two workers got one ID")
