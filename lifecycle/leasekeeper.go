@@ -133,7 +133,11 @@ func (k *leaseKeeper) publish() {
 	now := time.Now()
 	if !k.state.active(now) {
 		if k.cancel != nil {
-			k.log.Info("lifecycle worker stops: lease lost or not renewed")
+			if k.base.Err() != nil {
+				k.log.Info("lifecycle worker stops: shutting down")
+			} else {
+				k.log.Warn("lifecycle worker stops: lease lost or not renewed")
+			}
 			k.cancel()
 			k.act, k.cancel = nil, nil
 		}
