@@ -21,7 +21,7 @@ var unsupportedSubresources = map[string]bool{
 	"policy": true, "policyStatus": true, "publicAccessBlock": true,
 	"renameObject": true, "replication": true, "requestPayment": true,
 	"restore": true, "retention": true, "select": true, "select-type": true,
-	"session": true, "tagging": true, "torrent": true, "website": true,
+	"session": true, "torrent": true, "website": true,
 }
 
 // knownQueryParams are the query parameters zones3 understands: the
@@ -42,7 +42,7 @@ var knownQueryParams = map[string]bool{
 	// subresources
 	"acl": true, "delete": true, "location": true, "uploads": true,
 	"uploadId": true, "partNumber": true, "versioning": true, "versions": true,
-	"versionId": true,
+	"versionId": true, "tagging": true,
 	// listing arguments
 	"list-type": true, "prefix": true, "delimiter": true, "max-keys": true,
 	"continuation-token": true, "start-after": true, "fetch-owner": true,
@@ -135,6 +135,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 				return (*handler).getBucketLocation, "GetBucketLocation"
 			case has("versioning"):
 				return (*handler).getBucketVersioning, "GetBucketVersioning"
+			case has("tagging"):
+				return (*handler).getBucketTagging, "GetBucketTagging"
 			case has("acl"):
 				return (*handler).getACL, "GetBucketAcl"
 			case has("uploads"):
@@ -152,10 +154,15 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			case has("acl"):
 				return (*handler).putACL, "PutBucketAcl"
 			case has("versioning"):
-				return nil, "PutBucketVersioning"
+				return (*handler).putBucketVersioning, "PutBucketVersioning"
+			case has("tagging"):
+				return (*handler).putBucketTagging, "PutBucketTagging"
 			}
 			return (*handler).createBucket, "CreateBucket"
 		case http.MethodDelete:
+			if has("tagging") {
+				return (*handler).deleteBucketTagging, "DeleteBucketTagging"
+			}
 			return (*handler).deleteBucket, "DeleteBucket"
 		case http.MethodPost:
 			if has("delete") {
@@ -172,6 +179,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			return (*handler).listParts, "ListParts"
 		case has("acl"):
 			return (*handler).getACL, "GetObjectAcl"
+		case has("tagging"):
+			return (*handler).getObjectTagging, "GetObjectTagging"
 		}
 		return (*handler).getObject, "GetObject"
 	case http.MethodHead:
@@ -185,6 +194,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			return (*handler).uploadPart, "UploadPart"
 		case has("acl"):
 			return (*handler).putACL, "PutObjectAcl"
+		case has("tagging"):
+			return (*handler).putObjectTagging, "PutObjectTagging"
 		case r.Header.Get("X-Amz-Copy-Source") != "":
 			return (*handler).copyObject, "CopyObject"
 		}
@@ -198,8 +209,11 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 		}
 		return nil, "PostObject"
 	case http.MethodDelete:
-		if has("uploadId") {
+		switch {
+		case has("uploadId"):
 			return (*handler).abortMultipartUpload, "AbortMultipartUpload"
+		case has("tagging"):
+			return (*handler).deleteObjectTagging, "DeleteObjectTagging"
 		}
 		return (*handler).deleteObject, "DeleteObject"
 	}

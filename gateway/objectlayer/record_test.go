@@ -13,10 +13,16 @@ import (
 
 func TestObjectRecordRoundTrip(t *testing.T) {
 	for _, r := range []*objectRecord{
-		{hlc: 1, tombstone: true},
-		{hlc: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
+		{hlc: 1, modified: 1, tombstone: true},
+		{hlc: 42, modified: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
 			versionID: "v", holders: []string{"n0", "n1", "n2"}, shard: 2, data: []byte("shard")},
-		{hlc: 1 << 62, size: 1 << 40, etag: "e-2", header: map[string]string{"Content-Type": "x/y", "X-Amz-Meta-K": ""},
+		// Versioned records: a rewritten version keeps its creation HLC.
+		{hlc: 50, modified: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
+			versionID: newVersionID(42), hasVersionID: true, versioned: true, tags: map[string]string{"k": "v", "empty": ""},
+			holders: []string{"n0", "n1", "n2"}, shard: 1, data: []byte("shard")},
+		{hlc: 60, modified: 60, deleteMarker: true, versioned: true, versionID: newVersionID(60), holders: []string{"n0"}},
+		{hlc: 1 << 61, modified: 1 << 61, tombstone: true, versioned: true, hasVersionID: true},
+		{hlc: 1 << 62, modified: 1 << 62, size: 1 << 40, etag: "e-2", header: map[string]string{"Content-Type": "x/y", "X-Amz-Meta-K": ""},
 			checksums: map[string]string{"CRC32": "AAAAAA=="}, checksumType: "COMPOSITE",
 			layout: erasure.Layout{K: 4, M: 2, BlockSize: 4 << 20, Hash: erasure.BLAKE3}, versionID: "v2",
 			holders: []string{"a"}, shard: 5,
@@ -52,17 +58,31 @@ func TestObjectRecordRoundTrip(t *testing.T) {
 }
 
 func TestSmallRecordsRoundTrip(t *testing.T) {
-	le := listEntry{hlc: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2}
-	if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
-		t.Errorf("list entry: %+v, %v", got, err)
+	for _, le := range []listEntry{
+		{hlc: 9, modified: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2},
+		{hlc: 12, modified: 9, size: 10, etag: "e", versioned: true, hasVersionID: true, versionID: newVersionID(9), tags: map[string]string{"a": "b"}},
+		{hlc: 13, modified: 13, deleteMarker: true, versioned: true, versionID: newVersionID(13)},
+	} {
+		if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
+			t.Errorf("list entry: %+v, %v", got, err)
+		}
+	}
+	// Entries of buckets without versioning stay in the short form.
+	short := listEntry{hlc: 9, size: 10, etag: "e"}
+	if len(short.marshal()) != 10+1+2+1+1+1 {
+		t.Errorf("unversioned list entry takes %d bytes", len(short.marshal()))
 	}
 	br := bucketRecord{hlc: 3, region: "eu-west-1"}
 	if got, err := decodeBucketRecord(br.marshal()); err != nil || got != br {
 		t.Errorf("bucket: %+v, %v", got, err)
 	}
-	ur := uploadRecord{hlc: 4, header: map[string]string{"A": "b"}, checksumAlgorithm: "SHA256", checksumType: "COMPOSITE", layout: erasure.Layout{K: 2, M: 1}}
-	if got, err := decodeUploadRecord(ur.marshal()); err != nil || !reflect.DeepEqual(got, ur) {
-		t.Errorf("upload: %+v, %v", got, err)
+	for _, ur := range []uploadRecord{
+		{hlc: 4, header: map[string]string{"A": "b"}, checksumAlgorithm: "SHA256", checksumType: "COMPOSITE", layout: erasure.Layout{K: 2, M: 1}},
+		{hlc: 4, layout: erasure.Layout{K: 2, M: 1}, tags: map[string]string{"t": "1"}},
+	} {
+		if got, err := decodeUploadRecord(ur.marshal()); err != nil || !reflect.DeepEqual(got, ur) {
+			t.Errorf("upload: %+v, %v", got, err)
+		}
 	}
 	pr := partRecord{hlc: 5, size: 6, etag: "e", dataID: "d", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1}, shard: 1}
 	if got, err := decodePartRecord(pr.marshal()); err != nil || !reflect.DeepEqual(got, pr) {
