@@ -175,7 +175,10 @@ func TestResolveRange(t *testing.T) {
 }
 
 func TestChooseVersion(t *testing.T) {
-	rec := func(hlc uint64, id string) *objectRecord { return &objectRecord{hlc: hlc, versionID: id} }
+	rec := func(hlc uint64, id string) *objectRecord { return &objectRecord{hlc: hlc, modified: hlc, versionID: id} }
+	recAt := func(hlc uint64, id string, modified uint64) *objectRecord {
+		return &objectRecord{hlc: hlc, modified: modified, versionID: id}
+	}
 	for _, tc := range []struct {
 		name     string
 		recs     []*objectRecord
@@ -190,6 +193,12 @@ func TestChooseVersion(t *testing.T) {
 		{"same HLC, other version", []*objectRecord{rec(5, "a"), rec(5, "b"), rec(4, "x")}, 3, 0, 0},
 		{"none", []*objectRecord{nil, nil, nil}, 3, 0, 0},
 		{"only a failed write", []*objectRecord{rec(6, "c"), nil, nil}, 3, 0, 0},
+		// Copies of one version count together: a tag change that missed
+		// a node leaves its copy with an older HLC.
+		{"rewrite missed a node", []*objectRecord{recAt(7, "a", 5), recAt(5, "a", 5), recAt(7, "a", 5)}, 3, 7, 3},
+		{"rewrite on one node, one down", []*objectRecord{recAt(7, "a", 5), recAt(5, "a", 5), nil}, 2, 7, 2},
+		{"tombstone over a version", []*objectRecord{{hlc: 9, tombstone: true}, recAt(5, "a", 5), {hlc: 9, tombstone: true}}, 3, 9, 2},
+		{"version back after a failed tombstone", []*objectRecord{{hlc: 9, tombstone: true}, recAt(5, "a", 5), recAt(5, "a", 5)}, 3, 5, 2},
 	} {
 		st := &objectState{placed: []int{0, 1, 2}, recs: tc.recs, answered: tc.answered}
 		st.choose(2)
@@ -250,4 +259,28 @@ func TestCRCCombine(t *testing.T) {
 	if _, err := fullObjectCRC(checksum.SHA256, []string{"x"}, []int64{1}); err == nil {
 		t.Error("SHA256 combined")
 	}
+}
+
+func FuzzDecodeRecords(f *testing.F) {
+	f.Add((&objectRecord{hlc: 5, modified: 3, inline: true, versionID: "v", tags: map[string]string{"a": "b"}, data: []byte("x")}).marshal())
+	f.Add((&objectRecord{hlc: 5, deleteMarker: true, versioned: true}).marshal())
+	f.Add(entryOf(&objectRecord{hlc: 9, modified: 8, hasVersionID: true, versioned: true, versionID: newVersionID(8)}).marshal())
+	f.Add((&uploadRecord{hlc: 1, tags: map[string]string{"t": ""}}).marshal())
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if r, err := decodeObjectRecord(v); err == nil {
+			if _, err := decodeObjectRecord(r.marshal()); err != nil {
+				t.Fatalf("re-encoded object record: %v", err)
+			}
+		}
+		if e, err := decodeListEntry(v); err == nil {
+			if _, err := decodeListEntry(e.marshal()); err != nil {
+				t.Fatalf("re-encoded list entry: %v", err)
+			}
+		}
+		if u, err := decodeUploadRecord(v); err == nil {
+			if _, err := decodeUploadRecord(u.marshal()); err != nil {
+				t.Fatalf("re-encoded upload record: %v", err)
+			}
+		}
+	})
 }
