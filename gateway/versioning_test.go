@@ -476,5 +476,3 @@ func tagPairs(tags []s3types.Tag) []string {
 	slices.Sort(out)
 	return out
 }
-
-

@@ -175,7 +175,9 @@ func TestResolveRange(t *testing.T) {
 }
 
 func TestChooseVersion(t *testing.T) {
-	rec := func(hlc uint64, id string) *objectRecord { return &objectRecord{hlc: hlc, modified: hlc, versionID: id} }
+	rec := func(hlc uint64, id string) *objectRecord {
+		return &objectRecord{hlc: hlc, modified: hlc, versionID: id}
+	}
 	recAt := func(hlc uint64, id string, modified uint64) *objectRecord {
 		return &objectRecord{hlc: hlc, modified: modified, versionID: id}
 	}
