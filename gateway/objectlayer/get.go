@@ -261,7 +261,11 @@ func (l *Layer) versionOf(ctx context.Context, bucket, key, versionID string, st
 		}
 		return nil, info, fmt.Errorf("%s/%s version %s: %w", bucket, key, versionID, ErrDeleteMarker)
 	}
-	return rec, objectInfo(bucket, key, rec), nil
+	info := objectInfo(bucket, key, rec)
+	if versionID != "" && info.VersionID == "" {
+		info.VersionID = NullVersionID // asked for by that name
+	}
+	return rec, info, nil
 }
 
 // notFound returns ErrNoSuchBucket or ErrNoSuchKey for a missing key.

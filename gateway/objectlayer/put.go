@@ -169,10 +169,11 @@ func (p *prefetched) ops(k versionKeys, rec *objectRecord, j int, value, entry [
 
 // archiveOps keeps slot j's current record, when it is a null version
 // written before the bucket had versioning (it has no v/ record), as the
-// null version: it is about to stop being current.
+// null version: it is about to stop being current. A node's stale record
+// of an older version is left alone.
 func (p *prefetched) archiveOps(k versionKeys, j int) []storage.Op {
 	r := p.st.recs[j]
-	if r == nil || r.tombstone || r.versioned {
+	if r == nil || r.tombstone || r.versioned || !sameVersion(r, p.st.cur) {
 		return nil
 	}
 	a := *r
