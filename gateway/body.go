@@ -259,7 +259,6 @@ var unsupportedPutHeaders = []string{
 	"X-Amz-Server-Side-Encryption",
 	"X-Amz-Server-Side-Encryption-Customer-Algorithm",
 	"X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id",
-	"X-Amz-Tagging",
 	"X-Amz-Object-Lock-Mode",
 	"X-Amz-Object-Lock-Retain-Until-Date",
 	"X-Amz-Object-Lock-Legal-Hold",

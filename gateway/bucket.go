@@ -140,19 +140,6 @@ func (h *handler) getBucketLocation(w *respWriter, r *http.Request, rq *request)
 	return nil
 }
 
-func (h *handler) getBucketVersioning(w *respWriter, r *http.Request, rq *request) error {
-	if _, err := h.layer.GetBucket(r.Context(), rq.bucket); err != nil {
-		return err
-	}
-	// Never enabled: no Status element, as for a bucket whose versioning
-	// was never configured.
-	x := newXMLBuf()
-	x.root("VersioningConfiguration")
-	x.close("VersioningConfiguration")
-	x.write(w, http.StatusOK)
-	return nil
-}
-
 func (h *handler) deleteBucket(w *respWriter, r *http.Request, rq *request) error {
 	if err := h.layer.DeleteBucket(r.Context(), rq.bucket); err != nil {
 		return err
@@ -164,7 +151,7 @@ func (h *handler) deleteBucket(w *respWriter, r *http.Request, rq *request) erro
 // getACL answers GetBucketAcl and GetObjectAcl: the owner has
 // FULL_CONTROL and nobody else has anything, which is what zones3 enforces.
 func (h *handler) getACL(w *respWriter, r *http.Request, rq *request) error {
-	if err := h.aclTargetExists(r, rq); err != nil {
+	if err := h.aclTargetExists(w, r, rq); err != nil {
 		return err
 	}
 	own := ownerOf(rq.auth.AccessKey)
@@ -188,7 +175,7 @@ func (h *handler) getACL(w *respWriter, r *http.Request, rq *request) error {
 // putACL accepts only ACLs that say "owner only" (canned private, or a
 // policy with one FULL_CONTROL grant); anything wider is not implemented.
 func (h *handler) putACL(w *respWriter, r *http.Request, rq *request) error {
-	if err := h.aclTargetExists(r, rq); err != nil {
+	if err := h.aclTargetExists(w, r, rq); err != nil {
 		return err
 	}
 	for _, name := range []string{"X-Amz-Grant-Full-Control", "X-Amz-Grant-Read", "X-Amz-Grant-Read-Acp", "X-Amz-Grant-Write", "X-Amz-Grant-Write-Acp"} {
@@ -220,14 +207,16 @@ func (h *handler) putACL(w *respWriter, r *http.Request, rq *request) error {
 	return nil
 }
 
-func (h *handler) aclTargetExists(r *http.Request, rq *request) error {
+func (h *handler) aclTargetExists(w *respWriter, r *http.Request, rq *request) error {
 	if rq.key == "" {
 		_, err := h.layer.GetBucket(r.Context(), rq.bucket)
 		return err
 	}
-	if err := checkVersionID(rq.query); err != nil {
+	vid, err := versionParam(rq.query)
+	if err != nil {
 		return err
 	}
-	_, err := h.layer.StatObject(r.Context(), rq.bucket, rq.key)
+	info, err := h.layer.StatVersion(r.Context(), rq.bucket, rq.key, vid)
+	deleteMarkerHeaders(w.Header(), info, err)
 	return err
 }

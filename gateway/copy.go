@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,11 +13,10 @@ import (
 )
 
 // copySource is the object named by x-amz-copy-source.
-type copySource struct{ bucket, key string }
+type copySource struct{ bucket, key, versionID string }
 
 // parseCopySource parses x-amz-copy-source: a URL-encoded "bucket/key",
-// with an optional leading slash and ?versionId= (only the null version
-// exists).
+// with an optional leading slash and ?versionId=.
 func parseCopySource(v string) (copySource, error) {
 	raw, query, _ := strings.Cut(v, "?")
 	s, err := url.PathUnescape(raw)
@@ -38,11 +39,37 @@ func parseCopySource(v string) (copySource, error) {
 		if err != nil {
 			return copySource{}, errInvalidArgument.withMessage("Invalid copy source encoding")
 		}
-		if vid := vals.Get("versionId"); vid != "" && vid != "null" {
-			return copySource{}, errNoSuchVersion
+		if v, ok := vals["versionId"]; ok {
+			if len(v) == 0 || !objectlayer.ValidVersionID(v[0]) {
+				return copySource{}, errInvalidArgument.withMessage("Invalid version id specified")
+			}
+			return copySource{bucket: bucket, key: key, versionID: v[0]}, nil
 		}
 	}
 	return copySource{bucket: bucket, key: key}, nil
+}
+
+// openCopySource opens the source version of a copy. A delete marker named
+// by its version cannot be copied (InvalidRequest, as S3 says); a current
+// one hides the key (NoSuchKey).
+func (h *handler) openCopySource(w *respWriter, r *http.Request, src copySource, opts objectlayer.GetOptions) (objectlayer.ObjectInfo, io.ReadCloser, error) {
+	opts.VersionID = src.versionID
+	info, rc, err := h.layer.OpenObject(r.Context(), src.bucket, src.key, opts)
+	if errors.Is(err, objectlayer.ErrDeleteMarker) {
+		return info, nil, errInvalidRequest.withMessage("The source of a copy request may not specifically refer to a delete marker by version id.")
+	}
+	if err != nil && info.DeleteMarker {
+		w.Header()["X-Amz-Delete-Marker"] = []string{"true"}
+	}
+	return info, rc, err
+}
+
+// setCopySourceVersion names the version a copy read, when its bucket has
+// versioning.
+func setCopySourceVersion(h http.Header, id string) {
+	if id != "" {
+		h["X-Amz-Copy-Source-Version-Id"] = []string{id}
+	}
 }
 
 // copyChecksum picks the checksum a copy computes: the one the request
@@ -90,9 +117,21 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 		return errInvalidArgument.withMessage("Unknown metadata directive.")
 	}
 	replace := directive == "REPLACE"
-	if src.bucket == rq.bucket && src.key == rq.key && !replace {
+	// Copying a version onto its own key is how a client restores it.
+	if src.bucket == rq.bucket && src.key == rq.key && src.versionID == "" && !replace {
 		return errCopyToItself
 	}
+	var tags map[string]string
+	switch td := r.Header.Get("X-Amz-Tagging-Directive"); td {
+	case "", "COPY":
+	case "REPLACE":
+		if tags, err = parseTaggingHeader(r.Header.Get("X-Amz-Tagging")); err != nil {
+			return err
+		}
+	default:
+		return errInvalidArgument.withMessage("Unknown tagging directive.")
+	}
+	replaceTags := r.Header.Get("X-Amz-Tagging-Directive") == "REPLACE"
 	var hdr map[string]string
 	if replace {
 		if hdr, err = objectHeaders(r.Header); err != nil {
@@ -105,7 +144,7 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 	}
 
 	conds := copySourceConditions(r.Header)
-	srcInfo, rc, err := h.layer.OpenObject(r.Context(), src.bucket, src.key, objectlayer.GetOptions{
+	srcInfo, rc, err := h.openCopySource(w, r, src, objectlayer.GetOptions{
 		Offset: 0,
 		Length: -1,
 		Check: func(info objectlayer.ObjectInfo) error {
@@ -122,6 +161,9 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 	if !replace {
 		hdr = maps.Clone(srcInfo.Header)
 	}
+	if !replaceTags {
+		tags = maps.Clone(srcInfo.Tags)
+	}
 	alg, err := copyChecksum(r.Header, srcInfo)
 	if err != nil {
 		return err
@@ -132,11 +174,14 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 	}
 	opts.Size = srcInfo.Size
 	opts.Header = hdr
+	opts.Tags = tags
 	opts.Seal = sealFunc(cr)
 	info, err := h.layer.PutObject(r.Context(), rq.bucket, rq.key, cr, opts)
 	if err != nil {
 		return err
 	}
+	setVersionHeader(w.Header(), info.VersionID)
+	setCopySourceVersion(w.Header(), srcInfo.VersionID)
 	sums := info.Checksums
 	if sums == nil {
 		sums = cr.Checksums()

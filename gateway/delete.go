@@ -29,6 +29,7 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 	}
 
 	results := make([]*apiError, len(req.objects))
+	done := make([]objectlayer.DeleteResult, len(req.objects))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, deleteParallelism)
 	for i, o := range req.objects {
@@ -36,7 +37,7 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 		case len(o.key) > maxKeyLength:
 			results[i] = errKeyTooLong
 			continue
-		case o.versionID != "" && o.versionID != "null":
+		case o.versionID != "" && !objectlayer.ValidVersionID(o.versionID):
 			results[i] = errNoSuchVersion
 			continue
 		}
@@ -49,8 +50,9 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			err := h.layer.DeleteObject(r.Context(), rq.bucket, o.key)
+			res, err := h.layer.DeleteObjectVersion(r.Context(), rq.bucket, o.key, objectlayer.DeleteOptions{VersionID: o.versionID})
 			if err == nil || errors.Is(err, objectlayer.ErrNoSuchKey) {
+				done[i] = res
 				return
 			}
 			e, internal := toAPIError(err)
@@ -68,9 +70,15 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 		e := results[i]
 		if e == nil {
 			if !req.quiet {
+				// As S3: the version asked for; and for a delete marker,
+				// created or removed, its ID.
 				x.open("Deleted")
 				x.elem("Key", o.key)
 				x.elemIf("VersionId", o.versionID)
+				if done[i].DeleteMarker {
+					x.elemBool("DeleteMarker", true)
+					x.elemIf("DeleteMarkerVersionId", done[i].VersionID)
+				}
 				x.close("Deleted")
 			}
 			continue

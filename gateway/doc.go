@@ -5,9 +5,12 @@
 // query subresources, authentication of every request through iam, the
 // request body pipeline (aws-chunked decoding, Content-MD5, SHA-256 payload
 // hash and x-amz-checksum-* verification in one streaming pass), the request
-// and response XML, conditional and range requests, and the mapping of
-// every error to its S3 code, HTTP status and message (errors.go). The
-// storage work behind each call is done by an objectlayer.API.
+// and response XML, conditional and range requests, object versioning
+// (versionId, delete markers, ListObjectVersions: versioning.go) and tag
+// sets of objects and buckets (tagging.go, parsed in tagparse.go), and the
+// mapping of every error to its S3 code, HTTP status and message
+// (errors.go). The storage work behind each call is done by an
+// objectlayer.API.
 //
 // The handler also serves /health/live, /health/ready and Prometheus
 // metrics on /metrics to requests that carry no credentials; a signed

@@ -134,6 +134,14 @@ func toAPIError(err error) (e *apiError, internal bool) {
 		return errServiceUnavailable, false
 	case errors.Is(err, objectlayer.ErrBadDigest):
 		return errBadDigest, false
+	case errors.Is(err, objectlayer.ErrNoSuchVersion):
+		return errNoSuchVersion, false
+	case errors.Is(err, objectlayer.ErrDeleteMarker):
+		return errMethodNotAllowed, false
+	case errors.Is(err, objectlayer.ErrInvalidArgument):
+		return errInvalidArgument.withMessage("Invalid version id specified"), false
+	case errors.Is(err, objectlayer.ErrNoSuchTagSet):
+		return errNoSuchTagSet, false
 
 	// Authentication.
 	case errors.Is(err, iam.ErrInvalidAccessKeyID):

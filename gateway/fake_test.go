@@ -37,9 +37,13 @@ type fakeLayer struct {
 }
 
 type fakeBucket struct {
-	info    objectlayer.BucketInfo
-	objects map[string]*fakeObject
-	configs map[string][]byte
+	info       objectlayer.BucketInfo
+	versioning objectlayer.VersioningState
+	tags       map[string]string
+	configs    map[string][]byte
+	// versions holds each key's versions, newest first. The null version
+	// has VersionID "" while the bucket never had versioning, else "null".
+	versions map[string][]*fakeObject
 }
 
 type fakeObject struct {
@@ -73,8 +77,8 @@ func (l *fakeLayer) MakeBucket(ctx context.Context, bucket, region string) error
 		return fmt.Errorf("make bucket %s: %w", bucket, objectlayer.ErrBucketExists)
 	}
 	l.buckets[bucket] = &fakeBucket{
-		info:    objectlayer.BucketInfo{Name: bucket, Created: l.now().UTC(), Region: region},
-		objects: make(map[string]*fakeObject),
+		info:     objectlayer.BucketInfo{Name: bucket, Created: l.now().UTC(), Region: region},
+		versions: make(map[string][]*fakeObject),
 	}
 	return nil
 }
@@ -114,7 +118,7 @@ func (l *fakeLayer) DeleteBucket(ctx context.Context, bucket string) error {
 	if err != nil {
 		return err
 	}
-	if len(b.objects) > 0 {
+	if len(b.versions) > 0 {
 		return fmt.Errorf("delete bucket %s: %w", bucket, objectlayer.ErrBucketNotEmpty)
 	}
 	delete(l.buckets, bucket)
@@ -142,6 +146,42 @@ func readBody(body io.Reader, opts objectlayer.PutOptions) ([]byte, string, map[
 	return data, etag, sums, nil
 }
 
+// fakeVersionAlphabet is the layer's version ID alphabet: IDs the fake
+// makes must pass objectlayer.ValidVersionID.
+const fakeVersionAlphabet = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+
+var fakeVersionEncoding = base64.NewEncoding(fakeVersionAlphabet).WithPadding(base64.NoPadding)
+
+// newVersionID returns a version ID that sorts before the earlier ones.
+func (l *fakeLayer) newVersionID() string {
+	l.nextID++
+	var b [16]byte
+	for i := range 8 {
+		b[i] = ^byte(uint64(l.nextID) >> (56 - 8*i))
+	}
+	return fakeVersionEncoding.EncodeToString(b[:])
+}
+
+// isNull reports whether o is the key's null version.
+func isNull(o *fakeObject) bool { return o.info.VersionID == "" || o.info.VersionID == "null" }
+
+// addVersion makes o the key's current version under the bucket's
+// versioning state and fills in its version ID.
+func (l *fakeLayer) addVersion(b *fakeBucket, key string, o *fakeObject) {
+	vs := b.versions[key]
+	switch b.versioning {
+	case objectlayer.VersioningEnabled:
+		o.info.VersionID = l.newVersionID()
+	case objectlayer.VersioningSuspended:
+		o.info.VersionID = "null"
+		vs = slices.DeleteFunc(vs, isNull)
+	default:
+		o.info.VersionID = ""
+		vs = slices.DeleteFunc(vs, isNull)
+	}
+	b.versions[key] = append([]*fakeObject{o}, vs...)
+}
+
 func (l *fakeLayer) PutObject(ctx context.Context, bucket, key string, body io.Reader, opts objectlayer.PutOptions) (objectlayer.ObjectInfo, error) {
 	l.mu.Lock()
 	_, err := l.bucket(bucket)
@@ -159,7 +199,8 @@ func (l *fakeLayer) PutObject(ctx context.Context, bucket, key string, body io.R
 	if err != nil {
 		return objectlayer.ObjectInfo{}, err
 	}
-	old, exists := b.objects[key]
+	old := b.current(key)
+	exists := old != nil
 	if opts.IfNoneMatchStar && exists {
 		return objectlayer.ObjectInfo{}, fmt.Errorf("put %s/%s: %w", bucket, key, objectlayer.ErrPreconditionFailed)
 	}
@@ -174,26 +215,65 @@ func (l *fakeLayer) PutObject(ctx context.Context, bucket, key string, body io.R
 		LastModified: l.now().UTC(),
 		Header:       maps.Clone(opts.Header),
 		Checksums:    sums,
+		Tags:         maps.Clone(opts.Tags),
 	}
 	if len(sums) > 0 {
 		info.ChecksumType = "FULL_OBJECT"
 	}
-	b.objects[key] = &fakeObject{info: info, data: data}
-	return info, nil
+	o := &fakeObject{info: info, data: data}
+	l.addVersion(b, key, o)
+	return o.info, nil
 }
 
-func (l *fakeLayer) object(bucket, key string) (*fakeObject, error) {
+// current returns the key's current version unless there is none or it
+// is a delete marker.
+func (b *fakeBucket) current(key string) *fakeObject {
+	vs := b.versions[key]
+	if len(vs) == 0 || vs[0].info.DeleteMarker {
+		return nil
+	}
+	return vs[0]
+}
+
+// version finds a version as the layer does, with its errors.
+func (l *fakeLayer) version(bucket, key, versionID string) (*fakeObject, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, err := l.bucket(bucket)
 	if err != nil {
 		return nil, err
 	}
-	o, ok := b.objects[key]
-	if !ok {
-		return nil, fmt.Errorf("object %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+	if versionID != "" && !objectlayer.ValidVersionID(versionID) {
+		return nil, fmt.Errorf("version %q: %w", versionID, objectlayer.ErrInvalidArgument)
 	}
-	return o, nil
+	vs := b.versions[key]
+	if versionID == "" {
+		if len(vs) == 0 {
+			return nil, fmt.Errorf("object %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+		}
+		if vs[0].info.DeleteMarker {
+			return vs[0], fmt.Errorf("object %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+		}
+		return vs[0], nil
+	}
+	for _, o := range vs {
+		if o.info.VersionID == versionID || versionID == "null" && isNull(o) {
+			if o.info.DeleteMarker {
+				return o, fmt.Errorf("version %s: %w", versionID, objectlayer.ErrDeleteMarker)
+			}
+			return o, nil
+		}
+	}
+	return nil, fmt.Errorf("version %s: %w", versionID, objectlayer.ErrNoSuchVersion)
+}
+
+// infoOf returns the info of the version found, with the layer's
+// conventions for the null version and for errors.
+func infoOf(o *fakeObject, err error) (objectlayer.ObjectInfo, error) {
+	if o == nil {
+		return objectlayer.ObjectInfo{}, err
+	}
+	return o.info, err
 }
 
 func (l *fakeLayer) slice(o *fakeObject, opts objectlayer.GetOptions) ([]byte, error) {
@@ -214,9 +294,9 @@ func (l *fakeLayer) slice(o *fakeObject, opts objectlayer.GetOptions) ([]byte, e
 }
 
 func (l *fakeLayer) GetObject(ctx context.Context, bucket, key string, opts objectlayer.GetOptions, w io.Writer) (objectlayer.ObjectInfo, error) {
-	o, err := l.object(bucket, key)
+	o, err := l.version(bucket, key, opts.VersionID)
 	if err != nil {
-		return objectlayer.ObjectInfo{}, err
+		return infoOf(o, err)
 	}
 	data, err := l.slice(o, opts)
 	if err != nil {
@@ -237,9 +317,10 @@ func (l *fakeLayer) GetObject(ctx context.Context, bucket, key string, opts obje
 }
 
 func (l *fakeLayer) OpenObject(ctx context.Context, bucket, key string, opts objectlayer.GetOptions) (objectlayer.ObjectInfo, io.ReadCloser, error) {
-	o, err := l.object(bucket, key)
+	o, err := l.version(bucket, key, opts.VersionID)
 	if err != nil {
-		return objectlayer.ObjectInfo{}, nil, err
+		info, err := infoOf(o, err)
+		return info, nil, err
 	}
 	data, err := l.slice(o, opts)
 	if err != nil {
@@ -249,24 +330,122 @@ func (l *fakeLayer) OpenObject(ctx context.Context, bucket, key string, opts obj
 }
 
 func (l *fakeLayer) StatObject(ctx context.Context, bucket, key string) (objectlayer.ObjectInfo, error) {
-	o, err := l.object(bucket, key)
-	if err != nil {
-		return objectlayer.ObjectInfo{}, err
-	}
-	return o.info, nil
+	return l.StatVersion(ctx, bucket, key, "")
+}
+
+func (l *fakeLayer) StatVersion(ctx context.Context, bucket, key, versionID string) (objectlayer.ObjectInfo, error) {
+	return infoOf(l.version(bucket, key, versionID))
 }
 
 func (l *fakeLayer) DeleteObject(ctx context.Context, bucket, key string) error {
+	_, err := l.DeleteObjectVersion(ctx, bucket, key, objectlayer.DeleteOptions{})
+	return err
+}
+
+func (l *fakeLayer) DeleteObjectVersion(ctx context.Context, bucket, key string, opts objectlayer.DeleteOptions) (objectlayer.DeleteResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.DeleteResult{}, err
+	}
+	if opts.VersionID != "" {
+		if !objectlayer.ValidVersionID(opts.VersionID) {
+			return objectlayer.DeleteResult{}, objectlayer.ErrInvalidArgument
+		}
+		res := objectlayer.DeleteResult{VersionID: opts.VersionID}
+		vs := b.versions[key]
+		for i, o := range vs {
+			if o.info.VersionID == opts.VersionID || opts.VersionID == "null" && isNull(o) {
+				res.DeleteMarker = o.info.DeleteMarker
+				vs = slices.Delete(vs, i, i+1)
+				break
+			}
+		}
+		if len(vs) == 0 {
+			delete(b.versions, key)
+		} else {
+			b.versions[key] = vs
+		}
+		return res, nil
+	}
+	if b.versioning == objectlayer.VersioningOff {
+		delete(b.versions, key)
+		return objectlayer.DeleteResult{}, nil
+	}
+	o := &fakeObject{info: objectlayer.ObjectInfo{Bucket: bucket, Key: key, DeleteMarker: true, LastModified: l.now().UTC()}}
+	l.addVersion(b, key, o)
+	return objectlayer.DeleteResult{VersionID: o.info.VersionID, DeleteMarker: true}, nil
+}
+
+func (l *fakeLayer) PutObjectTags(ctx context.Context, bucket, key, versionID string, tags map[string]string) (objectlayer.ObjectInfo, error) {
+	o, err := l.version(bucket, key, versionID)
+	if err != nil {
+		return infoOf(o, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(tags) == 0 {
+		tags = nil
+	}
+	o.info.Tags = maps.Clone(tags)
+	return o.info, nil
+}
+
+func (l *fakeLayer) BucketVersioning(ctx context.Context, bucket string) (objectlayer.VersioningState, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return "", err
+	}
+	return b.versioning, nil
+}
+
+func (l *fakeLayer) SetBucketVersioning(ctx context.Context, bucket string, state objectlayer.VersioningState) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b, err := l.bucket(bucket)
 	if err != nil {
 		return err
 	}
-	if _, ok := b.objects[key]; !ok {
-		return fmt.Errorf("delete %s/%s: %w", bucket, key, objectlayer.ErrNoSuchKey)
+	if state != objectlayer.VersioningEnabled && state != objectlayer.VersioningSuspended {
+		return objectlayer.ErrInvalidArgument
 	}
-	delete(b.objects, key)
+	if b.versioning == objectlayer.VersioningOff {
+		for _, vs := range b.versions {
+			for _, o := range vs {
+				if o.info.VersionID == "" {
+					o.info.VersionID = "null"
+				}
+			}
+		}
+	}
+	b.versioning = state
+	return nil
+}
+
+func (l *fakeLayer) BucketTags(ctx context.Context, bucket string) (map[string]string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return nil, err
+	}
+	if len(b.tags) == 0 {
+		return nil, objectlayer.ErrNoSuchTagSet
+	}
+	return maps.Clone(b.tags), nil
+}
+
+func (l *fakeLayer) SetBucketTags(ctx context.Context, bucket string, tags map[string]string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return err
+	}
+	b.tags = maps.Clone(tags)
 	return nil
 }
 
@@ -313,11 +492,91 @@ func (l *fakeLayer) ListObjects(ctx context.Context, bucket string, opts objectl
 	if err != nil {
 		return objectlayer.ListResult{}, err
 	}
-	keys := slices.Sorted(maps.Keys(b.objects))
+	var keys []string
+	for k := range b.versions {
+		if b.current(k) != nil {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
 	objs, prefixes, truncated, next := listKeys(keys, opts.Prefix, opts.Delimiter, opts.After, opts.MaxKeys)
 	res := objectlayer.ListResult{CommonPrefixes: prefixes, IsTruncated: truncated, NextAfter: next}
 	for _, k := range objs {
-		res.Objects = append(res.Objects, b.objects[k].info)
+		res.Objects = append(res.Objects, b.current(k).info)
+	}
+	return res, nil
+}
+
+func (l *fakeLayer) ListObjectVersions(ctx context.Context, bucket string, opts objectlayer.ListVersionsOptions) (objectlayer.ListVersionsResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := l.bucket(bucket)
+	if err != nil {
+		return objectlayer.ListVersionsResult{}, err
+	}
+	// Every version in listing order; then what follows the markers.
+	type entry struct {
+		key string
+		o   objectlayer.ObjectInfo
+	}
+	var all []entry
+	for _, k := range slices.Sorted(maps.Keys(b.versions)) {
+		for i, o := range b.versions[k] {
+			info := o.info
+			if info.VersionID == "" {
+				info.VersionID = "null"
+			}
+			info.IsLatest = i == 0
+			all = append(all, entry{k, info})
+		}
+	}
+	from := 0
+	if opts.KeyMarker != "" {
+		for from < len(all) && all[from].key < opts.KeyMarker {
+			from++
+		}
+		if opts.VersionIDMarker != "" {
+			for at := from; at < len(all) && all[at].key == opts.KeyMarker; at++ {
+				if all[at].o.VersionID == opts.VersionIDMarker {
+					from = at + 1
+					break
+				}
+			}
+		} else {
+			for from < len(all) && all[from].key == opts.KeyMarker {
+				from++
+			}
+		}
+	}
+	var res objectlayer.ListVersionsResult
+	count := 0
+	for _, e := range all[from:] {
+		if !strings.HasPrefix(e.key, opts.Prefix) {
+			continue
+		}
+		if opts.Delimiter != "" {
+			if i := strings.Index(e.key[len(opts.Prefix):], opts.Delimiter); i >= 0 {
+				cp := e.key[:len(opts.Prefix)+i+len(opts.Delimiter)]
+				if cp <= opts.KeyMarker || (len(res.CommonPrefixes) > 0 && res.CommonPrefixes[len(res.CommonPrefixes)-1] == cp) {
+					continue
+				}
+				if count == opts.MaxKeys {
+					res.IsTruncated = true
+					return res, nil
+				}
+				res.CommonPrefixes = append(res.CommonPrefixes, cp)
+				res.NextKeyMarker, res.NextVersionIDMarker = cp, ""
+				count++
+				continue
+			}
+		}
+		if count == opts.MaxKeys {
+			res.IsTruncated = true
+			return res, nil
+		}
+		res.Versions = append(res.Versions, e.o)
+		res.NextKeyMarker, res.NextVersionIDMarker = e.key, e.o.VersionID
+		count++
 	}
 	return res, nil
 }
@@ -415,6 +674,7 @@ func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, up
 		LastModified: l.now().UTC(),
 		Header:       maps.Clone(u.u.Header),
 		Parts:        len(parts),
+		Tags:         maps.Clone(u.u.Tags),
 	}
 	if alg != "" {
 		if u.u.ChecksumType == "FULL_OBJECT" {
@@ -427,9 +687,10 @@ func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, up
 			info.ChecksumType = "COMPOSITE"
 		}
 	}
-	b.objects[key] = &fakeObject{info: info, data: data}
+	o := &fakeObject{info: info, data: data}
+	l.addVersion(b, key, o)
 	delete(l.uploads, uploadID)
-	return info, nil
+	return o.info, nil
 }
 
 func (l *fakeLayer) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
@@ -494,14 +755,19 @@ func (l *fakeLayer) ListMultipartUploads(ctx context.Context, bucket string, opt
 	return res, nil
 }
 
-// count returns the number of objects in a bucket.
+// count returns the number of current objects in a bucket.
 func (l *fakeLayer) count(bucket string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	n := 0
 	if b, ok := l.buckets[bucket]; ok {
-		return len(b.objects)
+		for k := range b.versions {
+			if b.current(k) != nil {
+				n++
+			}
+		}
 	}
-	return 0
+	return n
 }
 
 var _ objectlayer.API = (*fakeLayer)(nil)

@@ -1059,16 +1059,12 @@ func TestNamesAndSubresources(t *testing.T) {
 
 	_, err = e.client.GetBucketCors(ctx, &s3.GetBucketCorsInput{Bucket: aws.String("names")})
 	wantErr(t, err, "NotImplemented", 501)
-	_, err = e.client.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String("names"), Tagging: &s3types.Tagging{TagSet: []s3types.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}})
-	wantErr(t, err, "NotImplemented", 501)
-	_, err = e.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("names"), Key: aws.String("k")})
-	wantErr(t, err, "NotImplemented", 501)
-	_, err = e.client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("names"), VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+	_, err = e.client.PutObjectRetention(ctx, &s3.PutObjectRetentionInput{Bucket: aws.String("names"), Key: aws.String("k"), Retention: &s3types.ObjectLockRetention{Mode: s3types.ObjectLockRetentionModeGovernance}})
 	wantErr(t, err, "NotImplemented", 501)
 	// An unknown subresource on an object PUT must not store the body.
-	resp, b := e.do(e.signed("PUT", "/names/sub?tagging", strings.NewReader("<Tagging/>"), sha256Hex([]byte("<Tagging/>")), nil))
+	resp, b := e.do(e.signed("PUT", "/names/sub?retention", strings.NewReader("<Retention/>"), sha256Hex([]byte("<Retention/>")), nil))
 	if resp.StatusCode != 501 || xmlCode(b) != "NotImplemented" || e.layer.count("names") != 1 {
-		t.Fatalf("PUT ?tagging: %d %s, %d objects", resp.StatusCode, b, e.layer.count("names"))
+		t.Fatalf("PUT ?retention: %d %s, %d objects", resp.StatusCode, b, e.layer.count("names"))
 	}
 	resp, b = e.do(e.signed("PATCH", "/names/k", nil, sha256Hex(nil), nil))
 	if resp.StatusCode != 405 || xmlCode(b) != "MethodNotAllowed" {

@@ -210,52 +210,6 @@ func writeListChecksum(x *xmlBuf, o *objectlayer.ObjectInfo) {
 	}
 }
 
-// listObjectVersions lists the current objects as their null versions:
-// zones3 keeps one version per key until versioning exists.
-func (h *handler) listObjectVersions(w *respWriter, r *http.Request, rq *request) error {
-	q := rq.query
-	p, err := parseListParams(q, "max-keys")
-	if err != nil {
-		return err
-	}
-	keyMarker := q.Get("key-marker")
-	res, err := h.list(r, rq, &p, keyMarker)
-	if err != nil {
-		return err
-	}
-	own := ownerOf(rq.auth.AccessKey)
-
-	x := newXMLBuf()
-	x.root("ListVersionsResult")
-	x.elem("Name", rq.bucket)
-	x.elem("Prefix", p.encode(p.prefix))
-	x.elem("KeyMarker", p.encode(keyMarker))
-	x.elem("VersionIdMarker", q.Get("version-id-marker"))
-	if res.IsTruncated {
-		x.elem("NextKeyMarker", p.encode(res.NextAfter))
-		x.elem("NextVersionIdMarker", "null")
-	}
-	writePageInfo(x, &p, res.IsTruncated)
-	for i := range res.Objects {
-		o := &res.Objects[i]
-		x.open("Version")
-		x.elem("Key", p.encode(o.Key))
-		x.elem("VersionId", "null")
-		x.elemBool("IsLatest", true)
-		x.elemTime("LastModified", o.LastModified)
-		x.elemETag(o.ETag)
-		writeListChecksum(x, o)
-		x.elemInt("Size", o.Size)
-		x.owner("Owner", own)
-		x.elem("StorageClass", "STANDARD")
-		x.close("Version")
-	}
-	writeCommonPrefixes(x, &p, res.CommonPrefixes)
-	x.close("ListVersionsResult")
-	x.write(w, http.StatusOK)
-	return nil
-}
-
 // s3URLEncode is the encoding S3 applies with encoding-type=url: query
 // escaping (space as '+') that leaves '/' and '*' alone and escapes '~'.
 func s3URLEncode(s string) string {

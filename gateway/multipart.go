@@ -18,11 +18,16 @@ func (h *handler) createMultipartUpload(w *respWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
+	tags, err := parseTaggingHeader(r.Header.Get("X-Amz-Tagging"))
+	if err != nil {
+		return err
+	}
 	u := objectlayer.Upload{
 		Bucket:    rq.bucket,
 		Key:       rq.key,
 		Initiated: time.Now().UTC(),
 		Header:    hdr,
+		Tags:      tags,
 	}
 	if s := r.Header.Get("X-Amz-Checksum-Algorithm"); s != "" {
 		alg, ok := checksum.ParseAlgorithm(s)
@@ -143,7 +148,7 @@ func (h *handler) uploadPartCopy(w *respWriter, r *http.Request, rq *request) er
 		alg, _ = checksum.ParseAlgorithm(a)
 	}
 	conds := copySourceConditions(r.Header)
-	srcInfo, rc, err := h.layer.OpenObject(r.Context(), src.bucket, src.key, objectlayer.GetOptions{
+	srcInfo, rc, err := h.openCopySource(w, r, src, objectlayer.GetOptions{
 		Offset: off,
 		Length: length,
 		Check: func(info objectlayer.ObjectInfo) error {
@@ -184,6 +189,7 @@ func (h *handler) uploadPartCopy(w *respWriter, r *http.Request, rq *request) er
 	if sums == nil {
 		sums = cr.Checksums()
 	}
+	setCopySourceVersion(w.Header(), srcInfo.VersionID)
 	x := newXMLBuf()
 	x.root("CopyPartResult")
 	x.elemETag(part.ETag)
@@ -219,6 +225,7 @@ func (h *handler) completeMultipartUpload(w *respWriter, r *http.Request, rq *re
 	if VirtualHostBucket(r.Host, h.domains) != "" {
 		loc.Path = "/" + rq.key
 	}
+	setVersionHeader(w.Header(), info.VersionID)
 	x := newXMLBuf()
 	x.root("CompleteMultipartUploadResult")
 	x.elem("Location", loc.String())

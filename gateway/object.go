@@ -45,11 +45,13 @@ type readRequest struct {
 	hasRange     bool
 	partNumber   int
 	checksumMode bool
+	versionID    string // "" the current version
 }
 
 func parseReadRequest(r *http.Request, q url.Values) (readRequest, error) {
 	rr := readRequest{conds: readConditions(r.Header)}
-	if err := checkVersionID(q); err != nil {
+	var err error
+	if rr.versionID, err = versionParam(q); err != nil {
 		return rr, err
 	}
 	if v := r.Header.Get("Range"); v != "" {
@@ -114,6 +116,8 @@ func (p *readPlan) setHeaders(h http.Header, q url.Values, rr *readRequest) {
 	if _, ok := info.Header["Content-Type"]; !ok {
 		h["Content-Type"] = []string{"binary/octet-stream"}
 	}
+	setVersionHeader(h, info.VersionID)
+	setTaggingCount(h, info.Tags)
 	if rr.checksumMode && p.status == http.StatusOK {
 		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
 	}
@@ -195,7 +199,7 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 	// The first attempt asks for the range as far as it is known without
 	// the object's size; the Check sees the size and asks again (rarely)
 	// when that was not right, so a plain GET costs one metadata read.
-	opts := objectlayer.GetOptions{Offset: 0, Length: -1}
+	opts := objectlayer.GetOptions{Offset: 0, Length: -1, VersionID: rr.versionID}
 	if rr.hasRange && !rr.rng.suffix {
 		opts.Offset = rr.rng.first
 		if rr.rng.last >= 0 {
@@ -218,7 +222,7 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 			body.plan, body.planed = p, true
 			return nil
 		}
-		_, err := h.layer.GetObject(r.Context(), rq.bucket, rq.key, opts, body)
+		info, err := h.layer.GetObject(r.Context(), rq.bucket, rq.key, opts, body)
 		if err == nil {
 			if !body.planed {
 				return fmt.Errorf("get %s/%s: object layer did not check the object", rq.bucket, rq.key)
@@ -242,8 +246,9 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 		case errors.Is(err, errInvalidRange), errors.Is(err, objectlayer.ErrInvalidRange):
 			if !checked {
 				// The layer refused the offset before showing the object.
-				info, serr := h.layer.StatObject(r.Context(), rq.bucket, rq.key)
+				info, serr := h.layer.StatVersion(r.Context(), rq.bucket, rq.key, rr.versionID)
 				if serr != nil {
+					deleteMarkerHeaders(w.Header(), info, serr)
 					return serr
 				}
 				if p, perr := rr.plan(info); perr == nil {
@@ -258,6 +263,7 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 			w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(seen.Size, 10))
 			return errInvalidRange
 		}
+		deleteMarkerHeaders(w.Header(), info, err)
 		return err
 	}
 	return errServiceUnavailable.withMessage("The object changed while it was being read. Please retry.")
@@ -268,8 +274,9 @@ func (h *handler) headObject(w *respWriter, r *http.Request, rq *request) error 
 	if err != nil {
 		return err
 	}
-	info, err := h.layer.StatObject(r.Context(), rq.bucket, rq.key)
+	info, err := h.layer.StatVersion(r.Context(), rq.bucket, rq.key, rr.versionID)
 	if err != nil {
+		deleteMarkerHeaders(w.Header(), info, err)
 		return err
 	}
 	p, err := rr.plan(info)
@@ -300,6 +307,9 @@ func (h *handler) putObject(w *respWriter, r *http.Request, rq *request) error {
 	if err := putConditions(r.Header, &opts); err != nil {
 		return err
 	}
+	if opts.Tags, err = parseTaggingHeader(r.Header.Get("X-Amz-Tagging")); err != nil {
+		return err
+	}
 	bd, err := h.openBody(r, rq, maxPutSize)
 	if err != nil {
 		return err
@@ -312,6 +322,7 @@ func (h *handler) putObject(w *respWriter, r *http.Request, rq *request) error {
 	}
 	wh := w.Header()
 	wh["Etag"] = []string{`"` + info.ETag + `"`}
+	setVersionHeader(wh, info.VersionID)
 	sums := info.Checksums
 	if sums == nil {
 		sums = bd.Checksums()
@@ -337,22 +348,18 @@ func putConditions(h http.Header, opts *objectlayer.PutOptions) error {
 }
 
 func (h *handler) deleteObject(w *respWriter, r *http.Request, rq *request) error {
-	if err := checkVersionID(rq.query); err != nil {
+	vid, err := versionParam(rq.query)
+	if err != nil {
 		return err
 	}
-	err := h.layer.DeleteObject(r.Context(), rq.bucket, rq.key)
-	if err != nil && !errors.Is(err, objectlayer.ErrNoSuchKey) {
+	res, err := h.layer.DeleteObjectVersion(r.Context(), rq.bucket, rq.key, objectlayer.DeleteOptions{VersionID: vid})
+	if err != nil {
 		return err
+	}
+	setVersionHeader(w.Header(), res.VersionID)
+	if res.DeleteMarker {
+		w.Header()["X-Amz-Delete-Marker"] = []string{"true"}
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// checkVersionID accepts only the null version: zones3 does not version
-// objects yet.
-func checkVersionID(q url.Values) error {
-	if v, ok := q["versionId"]; ok && (len(v) == 0 || (v[0] != "null" && v[0] != "")) {
-		return errInvalidArgument.withMessage("Invalid version id specified")
-	}
 	return nil
 }

@@ -21,7 +21,7 @@ var unsupportedSubresources = map[string]bool{
 	"publicAccessBlock": true,
 	"renameObject":      true, "replication": true, "requestPayment": true,
 	"restore": true, "retention": true, "select": true, "select-type": true,
-	"session": true, "tagging": true, "torrent": true, "website": true,
+	"session": true, "torrent": true, "website": true,
 }
 
 // knownQueryParams are the query parameters zones3 understands: the
@@ -42,7 +42,8 @@ var knownQueryParams = map[string]bool{
 	// subresources
 	"acl": true, "delete": true, "location": true, "uploads": true,
 	"uploadId": true, "partNumber": true, "versioning": true, "versions": true,
-	"versionId": true, "policy": true, "policyStatus": true, "lifecycle": true,
+	"versionId": true, "tagging": true, "policy": true, "policyStatus": true,
+	"lifecycle": true,
 	// listing arguments
 	"list-type": true, "prefix": true, "delimiter": true, "max-keys": true,
 	"continuation-token": true, "start-after": true, "fetch-owner": true,
@@ -141,6 +142,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 				return (*handler).getBucketLifecycle, "GetBucketLifecycleConfiguration"
 			case has("versioning"):
 				return (*handler).getBucketVersioning, "GetBucketVersioning"
+			case has("tagging"):
+				return (*handler).getBucketTagging, "GetBucketTagging"
 			case has("acl"):
 				return (*handler).getACL, "GetBucketAcl"
 			case has("uploads"):
@@ -162,7 +165,9 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			case has("lifecycle"):
 				return (*handler).putBucketLifecycle, "PutBucketLifecycleConfiguration"
 			case has("versioning"):
-				return nil, "PutBucketVersioning"
+				return (*handler).putBucketVersioning, "PutBucketVersioning"
+			case has("tagging"):
+				return (*handler).putBucketTagging, "PutBucketTagging"
 			}
 			return (*handler).createBucket, "CreateBucket"
 		case http.MethodDelete:
@@ -171,6 +176,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 				return (*handler).deleteBucketPolicy, "DeleteBucketPolicy"
 			case has("lifecycle"):
 				return (*handler).deleteBucketLifecycle, "DeleteBucketLifecycle"
+			case has("tagging"):
+				return (*handler).deleteBucketTagging, "DeleteBucketTagging"
 			}
 			return (*handler).deleteBucket, "DeleteBucket"
 		case http.MethodPost:
@@ -188,6 +195,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			return (*handler).listParts, "ListParts"
 		case has("acl"):
 			return (*handler).getACL, "GetObjectAcl"
+		case has("tagging"):
+			return (*handler).getObjectTagging, "GetObjectTagging"
 		}
 		return (*handler).getObject, "GetObject"
 	case http.MethodHead:
@@ -201,6 +210,8 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			return (*handler).uploadPart, "UploadPart"
 		case has("acl"):
 			return (*handler).putACL, "PutObjectAcl"
+		case has("tagging"):
+			return (*handler).putObjectTagging, "PutObjectTagging"
 		case r.Header.Get("X-Amz-Copy-Source") != "":
 			return (*handler).copyObject, "CopyObject"
 		}
@@ -214,8 +225,11 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 		}
 		return nil, "PostObject"
 	case http.MethodDelete:
-		if has("uploadId") {
+		switch {
+		case has("uploadId"):
 			return (*handler).abortMultipartUpload, "AbortMultipartUpload"
+		case has("tagging"):
+			return (*handler).deleteObjectTagging, "DeleteObjectTagging"
 		}
 		return (*handler).deleteObject, "DeleteObject"
 	}

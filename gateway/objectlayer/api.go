@@ -9,9 +9,11 @@ import (
 
 // ObjectInfo is what S3 shows of one object version.
 type ObjectInfo struct {
-	Bucket       string
-	Key          string
-	VersionID    string // "" until versioning exists; "null" for the null version
+	Bucket string
+	Key    string
+	// VersionID is "" for the objects of a bucket that never had
+	// versioning, "null" for the null version, else the version's ID.
+	VersionID    string
 	Size         int64
 	ETag         string // without quotes: hex MD5, or hex MD5 of part MD5s + "-N"
 	LastModified time.Time
@@ -26,6 +28,12 @@ type ObjectInfo struct {
 	ChecksumType string
 	Parts        int // number of multipart parts, 0 for a single PUT
 	DeleteMarker bool
+	// IsLatest is set in ListObjectVersions results for the current
+	// version of a key.
+	IsLatest bool
+	// Tags is the version's tag set (nil when it has none). Listings leave
+	// it out.
+	Tags map[string]string
 }
 
 // BucketInfo is one bucket.
@@ -54,6 +62,8 @@ type PutOptions struct {
 	// IfMatch makes the PUT fail with ErrPreconditionFailed unless the
 	// current object's ETag equals it.
 	IfMatch string
+	// Tags is the new version's tag set.
+	Tags map[string]string
 }
 
 // GetOptions selects the part of the object a GET returns.
@@ -63,6 +73,56 @@ type GetOptions struct {
 	// Check, when set, is called with the object's info before any byte is
 	// read (conditional requests); an error it returns is returned as is.
 	Check func(ObjectInfo) error
+	// VersionID selects a version ("null" the null version); "" the
+	// current one.
+	VersionID string
+}
+
+// DeleteOptions are the parameters of DeleteObjectVersion.
+type DeleteOptions struct {
+	// VersionID names the version to remove for good ("null" the null
+	// version). "" deletes the key as S3's DeleteObject without a version
+	// does: in a bucket with versioning enabled it adds a delete marker; in
+	// a suspended one it replaces the null version with a null delete
+	// marker; without versioning it removes the object.
+	VersionID string
+	// IfUnmodifiedSince, when set and VersionID is "", makes the delete
+	// fail with ErrPreconditionFailed unless the current version was
+	// created at or before it, so that a lifecycle expiration never hits
+	// a version written after it decided.
+	IfUnmodifiedSince time.Time
+}
+
+// DeleteResult is what DeleteObjectVersion did.
+type DeleteResult struct {
+	// VersionID is the version removed or the delete marker created (as
+	// ObjectInfo.VersionID: "" in a bucket that never had versioning).
+	VersionID string
+	// DeleteMarker reports a delete marker created, or removed by its ID.
+	DeleteMarker bool
+}
+
+// ListVersionsOptions are the parameters of ListObjectVersions.
+type ListVersionsOptions struct {
+	Prefix    string
+	Delimiter string
+	// KeyMarker and VersionIDMarker: list what comes after that version of
+	// that key; KeyMarker alone: after every version of the key.
+	KeyMarker       string
+	VersionIDMarker string
+	MaxKeys         int
+}
+
+// ListVersionsResult is one page of ListObjectVersions: versions and
+// delete markers (DeleteMarker set) in key order, newest first within a
+// key.
+type ListVersionsResult struct {
+	Versions       []ObjectInfo // Header omitted
+	CommonPrefixes []string
+	IsTruncated    bool
+	// NextKeyMarker and NextVersionIDMarker continue the listing; the
+	// version marker is "" after a common prefix.
+	NextKeyMarker, NextVersionIDMarker string
 }
 
 // ListOptions are the parameters of a ListObjects (V1 or V2) request.
@@ -89,6 +149,7 @@ type Upload struct {
 	Header                map[string]string
 	ChecksumAlgorithm     string
 	ChecksumType          string
+	Tags                  map[string]string // of the completed object
 }
 
 // PartInfo is one uploaded part.
@@ -145,6 +206,12 @@ var (
 	ErrInvalidRange       = errors.New("invalid range")
 	ErrQuorum             = errors.New("not enough nodes available") // 503 ServiceUnavailable / SlowDown
 	ErrBadDigest          = errors.New("checksum mismatch")
+	ErrNoSuchVersion      = errors.New("no such version")
+	ErrInvalidArgument    = errors.New("invalid argument") // a malformed version ID, an unknown versioning state
+	// ErrDeleteMarker: the version asked for is a delete marker, which
+	// has no data or tags (405 MethodNotAllowed).
+	ErrDeleteMarker = errors.New("the version is a delete marker")
+	ErrNoSuchTagSet = errors.New("no tag set")
 )
 
 // API is what the S3 handlers call. *Layer implements it; handler unit
@@ -163,6 +230,25 @@ type API interface {
 	StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error)
 	DeleteObject(ctx context.Context, bucket, key string) error
 	ListObjects(ctx context.Context, bucket string, opts ListOptions) (ListResult, error)
+
+	// StatVersion returns the info of a version ("" the current one). A
+	// current version that is a delete marker returns ErrNoSuchKey, a
+	// delete marker asked for by its ID ErrDeleteMarker; both with the
+	// marker's info (DeleteMarker, VersionID, LastModified).
+	StatVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error)
+	// DeleteObjectVersion is S3's DeleteObject, with or without a version.
+	DeleteObjectVersion(ctx context.Context, bucket, key string, opts DeleteOptions) (DeleteResult, error)
+	ListObjectVersions(ctx context.Context, bucket string, opts ListVersionsOptions) (ListVersionsResult, error)
+	// PutObjectTags replaces the tag set of a version ("" the current
+	// one); nil tags remove it. The version's data, ETag and LastModified
+	// stay. It returns the version's info with its new tags.
+	PutObjectTags(ctx context.Context, bucket, key, versionID string, tags map[string]string) (ObjectInfo, error)
+	BucketVersioning(ctx context.Context, bucket string) (VersioningState, error)
+	SetBucketVersioning(ctx context.Context, bucket string, state VersioningState) error
+	// BucketTags returns the bucket's tag set, or ErrNoSuchTagSet.
+	BucketTags(ctx context.Context, bucket string) (map[string]string, error)
+	// SetBucketTags replaces the bucket's tag set; nil removes it.
+	SetBucketTags(ctx context.Context, bucket string, tags map[string]string) error
 
 	NewMultipartUpload(ctx context.Context, bucket, key string, u Upload) (string, error)
 	PutObjectPart(ctx context.Context, bucket, key, uploadID string, partNumber int, body io.Reader, opts PutOptions) (PartInfo, error)

@@ -1,6 +1,7 @@
 package objectlayer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -209,11 +210,12 @@ func (l *Layer) DeleteBucket(ctx context.Context, bucket string) error {
 	if !exists {
 		return fmt.Errorf("delete bucket %s: %w", bucket, ErrNoSuchBucket)
 	}
-	res, err := l.ListObjects(ctx, bucket, ListOptions{MaxKeys: 1})
+	// Versions count: noncurrent ones and delete markers too, as in S3.
+	res, err := l.ListObjectVersions(ctx, bucket, ListVersionsOptions{MaxKeys: 1})
 	if err != nil {
 		return fmt.Errorf("delete bucket: %w", err)
 	}
-	if len(res.Objects) > 0 {
+	if len(res.Versions) > 0 {
 		return fmt.Errorf("delete bucket %s: %w", bucket, ErrBucketNotEmpty)
 	}
 	ups, err := l.ListMultipartUploads(ctx, bucket, ListUploadsOptions{MaxUploads: 1})
@@ -235,14 +237,19 @@ func (l *Layer) DeleteBucket(ctx context.Context, bucket string) error {
 	return nil
 }
 
-// purgeTombstones removes, in the background, the object tombstones of a
-// deleted bucket: nothing older can reappear under them once the bucket
-// itself is gone, and a bucket created again under the name starts clean.
+// purgeTombstones removes, in the background, the object and version
+// tombstones of a deleted bucket: nothing older can reappear under them
+// once the bucket itself is gone, and a bucket created again under the
+// name starts clean. The list entries (l/, w/) are scanned; each
+// tombstone goes with its record (o/, v/).
 func (l *Layer) purgeTombstones(bucket string) {
 	l.background(func(ctx context.Context) {
-		scope := bucketScope(prefixList, bucket)
-		end := prefixEnd(scope)
-		forEach(len(l.nodes), func(i int) {
+		pairs := [][2]string{{prefixList, prefixObject}, {prefixVersionList, prefixVersion}}
+		forEach(len(l.nodes)*len(pairs), func(x int) {
+			i, pair := x%len(l.nodes), pairs[x/len(l.nodes)]
+			scope := bucketScope(pair[0], bucket)
+			recScope := bucketScope(pair[1], bucket)
+			end := prefixEnd(scope)
 			start := scope
 			for {
 				kvs, err := l.scan(ctx, i, storage.ScanRange{Start: start, End: end, Limit: 1000})
@@ -256,10 +263,10 @@ func (l *Layer) purgeTombstones(bucket string) {
 					if err != nil || !e.tombstone {
 						continue
 					}
-					objKey := string(kv.Key[len(scope):])
+					rec := append(bytes.Clone(recScope), kv.Key[len(scope):]...)
 					ops = append(ops,
 						storage.Op{Kind: storage.OpDeleteIfNotNewer, Key: kv.Key, HLC: e.hlc},
-						storage.Op{Kind: storage.OpDeleteIfNotNewer, Key: objectKey(bucket, objKey), HLC: e.hlc})
+						storage.Op{Kind: storage.OpDeleteIfNotNewer, Key: rec, HLC: e.hlc})
 				}
 				if len(ops) > 0 {
 					if _, err := l.apply(ctx, i, storage.Batch{Ops: ops}); err != nil {

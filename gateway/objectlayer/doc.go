@@ -9,22 +9,38 @@
 // apply writes last-writer-wins (storage.OpPutIfNewer). All keys are below
 // 0xff, the range nodes keep for themselves.
 //
-//	b/<bucket>                       bucket record, on every node (MetaQuorum)
-//	o/<bucket>\x00<key>              object record, on the object's placed nodes
-//	l/<bucket>\x00<key>              list entry, beside the object record
-//	u/<bucket>\x00<key>\x00<upload>  multipart upload, on the key's placed nodes
-//	p/<upload>\x00<%05d part>        uploaded part, on the same nodes
+//	b/<bucket>                          bucket record, on every node (MetaQuorum)
+//	m/<name>                            cluster metadata (bucket configurations), on every node
+//	o/<bucket>\x00<key>                 object record: the key's current version
+//	l/<bucket>\x00<key>                 list entry, beside the object record
+//	v/<bucket>\x00<key>\x00<versionID>   version record, on the key's placed nodes
+//	w/<bucket>\x00<key>\x00<versionID>   version list entry, beside the version record
+//	u/<bucket>\x00<key>\x00<upload>     multipart upload, on the key's placed nodes
+//	p/<upload>\x00<%05d part>           uploaded part, on the same nodes
 //
 // An object record holds the current version as this node knows it, in a
 // compact binary form: size, ETag, headers, checksums, erasure layout,
-// a random version ID, the data ID of its shard files (dataID.<shard>) or
-// its parts (multipart: number, size, ETag, own data ID), the holders, and
+// the version ID, the data ID of its shard files (dataID.<shard>) or its
+// parts (multipart: number, size, ETag, own data ID), the holders, and
 // this node's shard index. An object of known size up to InlineLimit keeps
 // this node's shard bytes in the record itself, so a small PUT is one
 // synced Apply per node and no shard file. The list entry repeats what a
 // listing shows (size, ETag, checksums), so that listings never read inline
 // data. Deletes write tombstones with a newer HLC; a deleted bucket's
 // tombstones are purged.
+//
+// Versioning adds, in the flags byte and an extension after the parts
+// (flagExt): the version's creation HLC ("modified", its LastModified; the
+// record's leading HLC is that of its last write, newer after a tag change
+// or when an older version became current again), its tags, and three
+// flags: delete marker, has a version ID (not the null version), and
+// versioned (the version also has a v/ record). A record without them is
+// a null version created at its HLC, as every record written before
+// versioning existed is. Delete markers are full records without data
+// (shardNames is empty). List entries carry the same flags, and the
+// creation HLC, version ID and tags when the bucket has had versioning;
+// in buckets that never had it they keep their short form. Upload records
+// carry the tags the completed object gets.
 //
 // # Writes
 //
@@ -64,14 +80,98 @@
 // With a delimiter, a common prefix is reported once and every node's scan
 // seeks past it.
 //
+// # Versions
+//
+// A bucket's versioning state is its "versioning" configuration (m/,
+// cached for two seconds per gateway; a write that meets a key with
+// version records re-reads it). Without versioning nothing changes: o/
+// and l/ hold the only version, the null version, and an overwrite
+// removes the replaced shard files.
+//
+// In a bucket that has had versioning every version is written twice in
+// one batch per node: as the current record (o/, l/, last writer wins as
+// always) and as its own record (v/, w/) under its version ID; the
+// version's shard file is tied to the v/ record. So a write that loses the
+// race to be current (two gateways, one key) is still a version with its
+// data, and GET of the current version stays one record read per node.
+// With versioning enabled each write gets a new ID; suspended, it is the
+// null version, whose v/ slot ("" after the key) each null write replaces,
+// removing the replaced null version's shard files once the write holds.
+// A current null version from before versioning is copied into the null
+// slot by the first versioned write of its key, in the same batch.
+//
+// Version IDs are 22 characters, URL-safe: the inverted creation HLC
+// (big-endian) and 64 random bits in base64 over the alphabet
+// -0-9A-Z_a-z, which is in ASCII order, so IDs sort as the bytes they
+// encode: a node's scan of a key's v/ or w/ records yields its versions
+// newest first (the null slot first, placed by its own ID). The random
+// half keeps apart versions that two gateways create at the same HLC; the
+// ID alone gives a version's creation time, which is what makes a
+// version-ID marker a seek.
+//
+// A delete without a version writes a delete marker as a new version
+// (suspended: the null one). Removing a version writes tombstones over
+// its v/ and w/ records and, once they hold, removes its shard files; when
+// it was current, the next newest version (found by scanning the key's v/
+// records) is copied into o/ and l/, or the key gets a tombstone. Records
+// that change an existing version (a tag change, a version tombstone, the
+// current record rewritten for another version) take a write HLC just
+// past the one they replace plus up to 255 random nanoseconds
+// (rewriteHLC), not the clock: a new version written meanwhile, whose HLC
+// is the time of its write, still wins, and two gateways rewriting one
+// record at once pick the same winner on every node. A read counts the
+// copies of one version (same ID and creation HLC) together whatever
+// their write HLC, so a tag change that missed a node does not cost the
+// version a holder; when too few current records agree to decode the
+// current version, the v/ records of the other nodes are asked too.
+//
+// Tags live in each version's records (v/, w/ and, while it is current,
+// o/; for a null version from before versioning o/ and l/), rewritten on
+// the version's holders without touching its shard files; LastModified
+// stays the creation HLC.
+//
+// ListObjects reads only l/ (one entry per key, delete markers hidden),
+// whatever the number of versions. ListObjectVersions and WalkVersions
+// merge the w/ entries of all nodes with l/ (which alone shows a null
+// version from before versioning), stream a key's versions without
+// gathering them, and seek to a key and version marker. A version is
+// listed when its newest entry is no tombstone and it may have reached a
+// write quorum (holders plus failed nodes).
+//
+// The lifecycle worker uses WalkVersions (every version with its key,
+// version ID, size, creation time, tags, IsLatest, DeleteMarker,
+// NoncurrentSince = its successor's creation time, NewerNoncurrent and
+// Last; resumable after a key) and DeleteObjectVersion, the S3 API's own
+// path: with a VersionID it removes that version or delete marker and
+// frees its shard files; without, it deletes the key as S3 does (a delete
+// marker with versioning), and IfUnmodifiedSince makes that conditional
+// on the current version being the one the worker judged.
+//
+// Measured (BenchmarkManyVersions, 3 local nodes, 1,000 other keys, 4 KiB
+// versions, machine shared with other builds, load average ~12 on 2
+// cores): with 1 version / 5,000 versions of one key,
+//
+//	GET of the current version         35-39 µs / 38-44 µs
+//	HEAD                               18-19 µs / 21-24 µs
+//	GET of a version by ID             29-40 µs / 51-52 µs
+//	ListObjects, 1,000-key page        2.7-4.1 ms / 4.5 ms
+//	ListObjectVersions, 100 after key  1.0 ms / 1.5 ms
+//	ListObjectVersions, 100 resumed    0.7-1.1 ms / 0.5-0.8 ms (key and version marker mid-key)
+//
+// The difference left in ListObjects is Pebble stepping over the 5,000
+// overwritten l/ entries of the key until compaction drops them.
+//
 // # Clock
 //
 // Each Layer runs a hybrid logical clock: nanoseconds of wall time, but
 // always past every HLC it issued or read, so a gateway with a lagging
 // clock still orders its writes after what it saw. LastModified is the
-// version's HLC.
+// version's creation HLC.
 //
 // Shard files left behind by concurrent writes to one key, by nodes that
 // missed a removal, or by a crash between a commit and the removal are not
-// yet collected; the repair scanner will.
+// yet collected; the repair scanner will. It covers version records by
+// walking v/ as it walks o/: both decode with decodeObjectRecord. Version
+// tombstones (v/, w/) stay until their bucket is deleted; one that every
+// placed node holds could be dropped by the scanner.
 package objectlayer

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/zones3/zones3/erasure"
 	"github.com/zones3/zones3/storage"
@@ -80,51 +81,191 @@ func (l *Layer) fetchObject(ctx context.Context, st *objectState, okey []byte) {
 // holders. A newer version held by too few nodes to have been acknowledged
 // is a failed write and is passed over, so the version it would have
 // replaced stays readable.
+//
+// The records of one version (same version ID and creation HLC) count
+// together whatever their write HLC: a tag change that missed a node
+// leaves that node's copy older, but it still holds the version's shard.
+// The version is as new as its newest copy, which is the one returned.
 func (st *objectState) choose(writeQuorum int) {
 	type version struct {
-		hlc uint64
-		id  string
+		tomb     bool
+		id       string
+		modified uint64
 	}
-	var versions []version
-	for _, r := range st.recs {
+	identity := func(r *objectRecord) version {
+		if r.tombstone {
+			return version{tomb: true, modified: r.hlc}
+		}
+		return version{id: r.versionID, modified: r.modified}
+	}
+	type group struct {
+		v       version
+		newest  int // slot of the copy with the newest HLC
+		holders []int
+	}
+	var groups []group
+	for j, r := range st.recs {
 		if r == nil {
 			continue
 		}
-		v := version{r.hlc, r.versionID}
-		if !slices.Contains(versions, v) {
-			versions = append(versions, v)
+		v := identity(r)
+		i := slices.IndexFunc(groups, func(g group) bool { return g.v == v })
+		if i < 0 {
+			groups = append(groups, group{v: v, newest: j})
+			i = len(groups) - 1
+		}
+		g := &groups[i]
+		g.holders = append(g.holders, j)
+		if r.hlc > st.recs[g.newest].hlc {
+			g.newest = j
 		}
 	}
-	slices.SortFunc(versions, func(a, b version) int {
-		if a.hlc != b.hlc {
-			if a.hlc > b.hlc {
+	slices.SortFunc(groups, func(a, b group) int {
+		ha, hb := st.recs[a.newest].hlc, st.recs[b.newest].hlc
+		if ha != hb {
+			if ha > hb {
 				return -1
 			}
 			return 1
 		}
-		return -bytes.Compare([]byte(a.id), []byte(b.id))
+		return -strings.Compare(a.v.id, b.v.id)
 	})
 	unanswered := len(st.placed) - st.answered
-	for _, v := range versions {
-		var holders []int
-		for j, r := range st.recs {
-			if r != nil && r.hlc == v.hlc && r.versionID == v.id {
-				holders = append(holders, j)
-			}
-		}
-		if len(holders)+unanswered >= writeQuorum {
-			st.cur, st.holders = st.recs[holders[0]], holders
+	for _, g := range groups {
+		if len(g.holders)+unanswered >= writeQuorum {
+			st.cur, st.holders = st.recs[g.newest], g.holders
 			return
 		}
 	}
 }
 
-// live returns the current version unless it is a tombstone.
+// live returns the current version unless it is a tombstone or a delete
+// marker.
 func (st *objectState) live() *objectRecord {
-	if st.cur == nil || st.cur.tombstone {
+	if st.cur == nil || st.cur.tombstone || st.cur.deleteMarker {
 		return nil
 	}
 	return st.cur
+}
+
+// readVersion reads the records of one version of the key ("" the
+// current one) from the placed nodes and picks it as readObject does. The
+// null version is read from its v/ slot and from the key's current record,
+// since a null version written before the bucket had versioning exists
+// only there.
+func (l *Layer) readVersion(ctx context.Context, bucket, key, versionID string) (*objectState, error) {
+	if versionID == "" {
+		st, err := l.readObject(ctx, bucket, key)
+		if err == nil && st.cur != nil && st.cur.versioned && !st.cur.tombstone && !st.cur.deleteMarker && len(st.holders) < st.cur.layout.K {
+			l.moreHolders(ctx, bucket, key, st)
+		}
+		return st, err
+	}
+	if !ValidVersionID(versionID) {
+		return nil, fmt.Errorf("%s/%s: version %q: %w", bucket, key, versionID, ErrInvalidArgument)
+	}
+	placed := l.topo.Place(bucket, key)
+	vs := &objectState{placed: placed}
+	if versionID != NullVersionID {
+		l.fetchObject(ctx, vs, versionKey(prefixVersion, bucket, key, versionID))
+		if err := l.readQuorum(ctx, bucket, key, vs); err != nil {
+			return nil, err
+		}
+		vs.choose(l.topo.WriteQuorum())
+		return vs, nil
+	}
+	hs := &objectState{placed: placed}
+	forEach(2, func(i int) {
+		if i == 0 {
+			l.fetchObject(ctx, vs, versionKey(prefixVersion, bucket, key, ""))
+		} else {
+			l.fetchObject(ctx, hs, objectKey(bucket, key))
+		}
+	})
+	if err := l.readQuorum(ctx, bucket, key, vs); err != nil {
+		return nil, err
+	}
+	if err := l.readQuorum(ctx, bucket, key, hs); err != nil {
+		return nil, err
+	}
+	vs.choose(l.topo.WriteQuorum())
+	hs.choose(l.topo.WriteQuorum())
+	if h := hs.cur; h != nil && !h.tombstone && !h.versioned && (vs.cur == nil || h.hlc > vs.cur.hlc) {
+		return hs, nil
+	}
+	return vs, nil
+}
+
+// moreHolders looks for the current version in the v/ records of the
+// nodes whose current record is another (older) one: a node that missed
+// the rewrite of o/ (the version before was removed while it was down)
+// still holds the version and its shard. This costs a second read only
+// when too few current records agree to decode the object.
+func (l *Layer) moreHolders(ctx context.Context, bucket, key string, st *objectState) {
+	cur := st.cur
+	vkey := versionKey(prefixVersion, bucket, key, slotOf(cur.hasVersionID, cur.versionID))
+	var others []int
+	for j := range st.placed {
+		if !slices.Contains(st.holders, j) && st.errs[j] == nil {
+			others = append(others, j)
+		}
+	}
+	found := make([]*objectRecord, len(others))
+	forEach(len(others), func(x int) {
+		v, err := l.get(ctx, st.placed[others[x]], vkey)
+		if err != nil {
+			return
+		}
+		if r, err := decodeObjectRecord(v); err == nil && sameVersion(r, cur) {
+			found[x] = r
+		}
+	})
+	for x, r := range found {
+		if r != nil {
+			st.recs[others[x]] = r
+			st.holders = append(st.holders, others[x])
+		}
+	}
+}
+
+// readQuorum checks that enough nodes answered a read.
+func (l *Layer) readQuorum(ctx context.Context, bucket, key string, st *objectState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if st.answered < l.topo.ReadQuorum() {
+		return quorumError("read "+bucket+"/"+key, st.answered, l.topo.ReadQuorum(), st.errs)
+	}
+	return nil
+}
+
+// versionOf returns the version st read, or the error S3 answers for its
+// absence: NoSuchKey for the current version, NoSuchVersion for a named
+// one, and for a delete marker NoSuchKey (current) or ErrDeleteMarker
+// (named) together with the marker's info.
+func (l *Layer) versionOf(ctx context.Context, bucket, key, versionID string, st *objectState) (*objectRecord, ObjectInfo, error) {
+	rec := st.cur
+	switch {
+	case rec == nil || rec.tombstone:
+		if versionID == "" {
+			return nil, ObjectInfo{}, l.notFound(ctx, bucket, key)
+		}
+		if err := l.requireBucket(ctx, bucket); err != nil {
+			return nil, ObjectInfo{}, err
+		}
+		return nil, ObjectInfo{}, fmt.Errorf("%s/%s version %s: %w", bucket, key, versionID, ErrNoSuchVersion)
+	case rec.deleteMarker:
+		info := objectInfo(bucket, key, rec)
+		if versionID == "" {
+			return nil, info, fmt.Errorf("%s/%s: current version is a delete marker: %w", bucket, key, ErrNoSuchKey)
+		}
+		return nil, info, fmt.Errorf("%s/%s version %s: %w", bucket, key, versionID, ErrDeleteMarker)
+	}
+	info := objectInfo(bucket, key, rec)
+	if versionID != "" && info.VersionID == "" {
+		info.VersionID = NullVersionID // asked for by that name
+	}
+	return rec, info, nil
 }
 
 // notFound returns ErrNoSuchBucket or ErrNoSuchKey for a missing key.
@@ -139,27 +280,32 @@ func objectInfo(bucket, key string, r *objectRecord) ObjectInfo {
 	return ObjectInfo{
 		Bucket:       bucket,
 		Key:          key,
+		VersionID:    shownVersionID(r.hasVersionID, r.versioned, r.versionID),
 		Size:         r.size,
 		ETag:         r.etag,
-		LastModified: hlcTime(r.hlc),
+		LastModified: hlcTime(r.modified),
 		Header:       r.header,
 		Checksums:    r.checksums,
 		ChecksumType: r.checksumType,
 		Parts:        len(r.parts),
+		DeleteMarker: r.deleteMarker,
+		Tags:         r.tags,
 	}
 }
 
 // StatObject returns the current version's info.
 func (l *Layer) StatObject(ctx context.Context, bucket, key string) (ObjectInfo, error) {
-	st, err := l.readObject(ctx, bucket, key)
+	return l.StatVersion(ctx, bucket, key, "")
+}
+
+// StatVersion implements API.
+func (l *Layer) StatVersion(ctx context.Context, bucket, key, versionID string) (ObjectInfo, error) {
+	st, err := l.readVersion(ctx, bucket, key, versionID)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	rec := st.live()
-	if rec == nil {
-		return ObjectInfo{}, l.notFound(ctx, bucket, key)
-	}
-	return objectInfo(bucket, key, rec), nil
+	_, info, err := l.versionOf(ctx, bucket, key, versionID, st)
+	return info, err
 }
 
 // GetObject streams the selected bytes of the current version to w. A
@@ -187,18 +333,16 @@ func (l *Layer) OpenObject(ctx context.Context, bucket, key string, opts GetOpti
 	return info, pr, nil
 }
 
-// openObject reads the current version, runs opts.Check and resolves the
-// range.
+// openObject reads the version, runs opts.Check and resolves the range.
 func (l *Layer) openObject(ctx context.Context, bucket, key string, opts GetOptions) (st *objectState, info ObjectInfo, off, n int64, err error) {
-	st, err = l.readObject(ctx, bucket, key)
+	st, err = l.readVersion(ctx, bucket, key, opts.VersionID)
 	if err != nil {
 		return nil, info, 0, 0, err
 	}
-	rec := st.live()
-	if rec == nil {
-		return nil, info, 0, 0, l.notFound(ctx, bucket, key)
+	rec, info, err := l.versionOf(ctx, bucket, key, opts.VersionID, st)
+	if err != nil {
+		return nil, info, 0, 0, err
 	}
-	info = objectInfo(bucket, key, rec)
 	if opts.Check != nil {
 		if err := opts.Check(info); err != nil {
 			return nil, info, 0, 0, err

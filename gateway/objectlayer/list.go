@@ -31,7 +31,8 @@ func isCommonPrefix(s, prefix, delimiter string) bool {
 // ListObjects lists the current versions of bucket in key order. Each node
 // holds the list entries of the objects placed on it; the nodes' sorted
 // ranges are merged, and of each key the newest entry among the answers
-// counts (a tombstone hides the key). With a delimiter, keys that share a
+// counts (a tombstone or a delete marker hides the key). Only the current
+// entries (l/) are read, however many versions a key has. With a delimiter, keys that share a
 // common prefix are reported once, and the scan then seeks past them.
 //
 // MaxKeys <= 0 or above 1000 means 1000; a request for zero keys is for the
@@ -85,7 +86,7 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 				newest, found = e, true
 			}
 		}
-		if !found || newest.tombstone {
+		if !found || newest.tombstone || newest.deleteMarker {
 			continue
 		}
 		l.clock.observe(newest.hlc)
@@ -110,7 +111,7 @@ func (l *Layer) ListObjects(ctx context.Context, bucket string, opts ListOptions
 			Key:          key,
 			Size:         newest.size,
 			ETag:         newest.etag,
-			LastModified: hlcTime(newest.hlc),
+			LastModified: hlcTime(newest.modified),
 			Checksums:    newest.checksums,
 			ChecksumType: newest.checksumType,
 			Parts:        newest.parts,

@@ -45,6 +45,7 @@ func (l *Layer) NewMultipartUpload(ctx context.Context, bucket, key string, u Up
 		checksumAlgorithm: u.ChecksumAlgorithm,
 		checksumType:      u.ChecksumType,
 		layout:            l.layout,
+		tags:              u.Tags,
 	}
 	id := newUploadIDAt(rec.hlc)
 	placed := l.topo.Place(bucket, key)
@@ -344,6 +345,9 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	if err := ctx.Err(); err != nil {
 		return ObjectInfo{}, err
 	}
+	if pre.err != nil {
+		return ObjectInfo{}, fmt.Errorf("%s: %w", op, pre.err)
+	}
 	rec := &objectRecord{
 		hlc:          l.clock.next(),
 		size:         size,
@@ -352,29 +356,28 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		checksums:    sums,
 		checksumType: sumType,
 		layout:       up.layout,
-		versionID:    newDataID(),
 		holders:      l.holderIDs(placed),
 		parts:        refs,
+		tags:         up.tags,
 	}
+	pre.stamp(rec)
 	common := rec.appendCommon(nil)
-	entry := (&listEntry{hlc: rec.hlc, size: size, etag: rec.etag, checksumType: sumType, checksums: sums, parts: len(refs)}).marshal()
+	entry := entryOf(rec).marshal()
 	tomb := (&uploadRecord{hlc: rec.hlc, tombstone: true}).marshal()
-	okey, lkey, ukey := objectKey(bucket, key), listKey(bucket, key), uploadKey(bucket, key, uploadID)
+	keys := pre.keys(bucket, key, rec)
+	ukey := uploadKey(bucket, key, uploadID)
 	errs := l.applySlots(ctx, placed, func(j int) []storage.Op {
 		value := appendNode(append(make([]byte, 0, len(common)+4), common...), j, 0)
-		ops := []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: okey, Value: value, HLC: rec.hlc},
-			{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: rec.hlc},
-			{Kind: storage.OpPutIfNewer, Key: ukey, Value: tomb, HLC: rec.hlc},
-		}
+		ops := pre.ops(keys, rec, j, value, entry, "")
+		ops = append(ops, storage.Op{Kind: storage.OpPutIfNewer, Key: ukey, Value: tomb, HLC: rec.hlc})
 		return append(ops, ps.cleanupOps(j, keep)...)
 	})
 	if st.answered < l.topo.ReadQuorum() {
 		// The replaced version is unknown on too many nodes; its shard
 		// files stay behind rather than risk the new object's.
-		st.recs = make([]*objectRecord, len(st.placed))
+		pre.forgetReplaced()
 	}
-	return l.committed(op, bucket, key, rec, st, errs)
+	return l.committed(op, bucket, key, rec, pre, errs)
 }
 
 // multipartChecksums returns the object's checksum from its parts': for
@@ -464,6 +467,7 @@ func uploadInfo(bucket, key, uploadID string, r uploadRecord) Upload {
 		Header:            r.header,
 		ChecksumAlgorithm: r.checksumAlgorithm,
 		ChecksumType:      r.checksumType,
+		Tags:              r.tags,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -36,9 +37,15 @@ func (l *Layer) PutObject(ctx context.Context, bucket, key string, body io.Reade
 	return l.putLarge(ctx, bucket, key, body, opts, pre)
 }
 
-// prefetched is an object read running in the background.
+// prefetched is the read a write makes in the background: the bucket's
+// versioning state and what the placed nodes hold of the key.
 type prefetched struct {
-	st   *objectState
+	st    *objectState
+	state VersioningState
+	// null holds the null version's v/ records (by slot) when the bucket
+	// has versioning suspended: a new null version replaces it.
+	null []*objectRecord
+	err  error
 	done chan struct{}
 }
 
@@ -46,15 +53,165 @@ func (l *Layer) prefetch(ctx context.Context, bucket, key string) *prefetched {
 	p := &prefetched{st: &objectState{placed: l.topo.Place(bucket, key)}, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		l.fetchObject(ctx, p.st, objectKey(bucket, key))
+		p.state, p.err = l.versioning(ctx, bucket, false)
+		if p.err != nil {
+			return
+		}
+		okey := objectKey(bucket, key)
+		if p.state != VersioningSuspended {
+			l.fetchObject(ctx, p.st, okey)
+		} else {
+			forEach(2, func(i int) {
+				if i == 0 {
+					l.fetchObject(ctx, p.st, okey)
+				} else {
+					p.fetchNull(ctx, l, bucket, key)
+				}
+			})
+		}
 		p.st.choose(l.topo.WriteQuorum())
+		if p.state == VersioningOff && p.st.anyVersioned() {
+			// The key has versions: the bucket had versioning after all,
+			// and this gateway's cached state is behind.
+			if p.state, p.err = l.versioning(ctx, bucket, true); p.err == nil && p.state == VersioningSuspended {
+				p.fetchNull(ctx, l, bucket, key)
+			}
+		}
 	}()
 	return p
+}
+
+// fetchNull reads the null version's v/ records.
+func (p *prefetched) fetchNull(ctx context.Context, l *Layer, bucket, key string) {
+	ns := &objectState{placed: p.st.placed}
+	l.fetchObject(ctx, ns, versionKey(prefixVersion, bucket, key, ""))
+	p.null = ns.recs
 }
 
 func (p *prefetched) wait() *objectState {
 	<-p.done
 	return p.st
+}
+
+// anyVersioned reports whether a node holds a record of the key written
+// under versioning.
+func (st *objectState) anyVersioned() bool {
+	for _, r := range st.recs {
+		if r != nil && r.versioned {
+			return true
+		}
+	}
+	return false
+}
+
+// stamp makes rec a new version created at rec.hlc under the bucket's
+// versioning state.
+func (p *prefetched) stamp(rec *objectRecord) {
+	rec.modified = rec.hlc
+	rec.versionID = newVersionID(rec.hlc)
+	rec.versioned = p.state != VersioningOff
+	rec.hasVersionID = p.state == VersioningEnabled
+}
+
+// versionKeys are the keys a new version of one key is written under.
+type versionKeys struct {
+	okey, lkey, vkey, wkey []byte
+	nullV, nullW           []byte // the null version's, for archiveOps
+}
+
+func (p *prefetched) keys(bucket, key string, rec *objectRecord) versionKeys {
+	k := versionKeys{okey: objectKey(bucket, key), lkey: listKey(bucket, key)}
+	if rec.versioned {
+		slot := slotOf(rec.hasVersionID, rec.versionID)
+		k.vkey = versionKey(prefixVersion, bucket, key, slot)
+		k.wkey = versionKey(prefixVersionList, bucket, key, slot)
+		k.nullV = versionKey(prefixVersion, bucket, key, "")
+		k.nullW = versionKey(prefixVersionList, bucket, key, "")
+	}
+	return k
+}
+
+// ops returns what commits the new version rec on slot j: value is that
+// node's record, entry the list entry, shard the temporary shard file to
+// commit with it ("" for none).
+//
+// Without versioning the version replaces the key's record (o/, l/).
+// With versioning it is also written as a version of its own (v/, w/),
+// and the shard file is tied to that record: a version that lost the race
+// to be current stays a noncurrent version with its data. With versioning
+// enabled, a current null version from before versioning is kept as the
+// null version in the same batch.
+func (p *prefetched) ops(k versionKeys, rec *objectRecord, j int, value, entry []byte, shard string) []storage.Op {
+	h := rec.hlc
+	if !rec.versioned {
+		ops := make([]storage.Op, 0, 3)
+		ops = append(ops,
+			storage.Op{Kind: storage.OpPutIfNewer, Key: k.okey, Value: value, HLC: h},
+			storage.Op{Kind: storage.OpPutIfNewer, Key: k.lkey, Value: entry, HLC: h})
+		if shard != "" {
+			ops = append(ops, storage.Op{Kind: storage.OpCommitShard, Key: k.okey, Name: shard})
+		}
+		return ops
+	}
+	ops := make([]storage.Op, 0, 7)
+	if p.state == VersioningEnabled {
+		ops = append(ops, p.archiveOps(k, j)...)
+	}
+	ops = append(ops, storage.Op{Kind: storage.OpPutIfNewer, Key: k.vkey, Value: value, HLC: h})
+	if shard != "" {
+		ops = append(ops, storage.Op{Kind: storage.OpCommitShard, Key: k.vkey, Name: shard})
+	}
+	return append(ops,
+		storage.Op{Kind: storage.OpPutIfNewer, Key: k.wkey, Value: entry, HLC: h},
+		storage.Op{Kind: storage.OpPutIfNewer, Key: k.okey, Value: value, HLC: h},
+		storage.Op{Kind: storage.OpPutIfNewer, Key: k.lkey, Value: entry, HLC: h})
+}
+
+// archiveOps keeps slot j's current record, when it is a null version
+// written before the bucket had versioning (it has no v/ record), as the
+// null version: it is about to stop being current. A node's stale record
+// of an older version is left alone.
+func (p *prefetched) archiveOps(k versionKeys, j int) []storage.Op {
+	r := p.st.recs[j]
+	if r == nil || r.tombstone || r.versioned || !sameVersion(r, p.st.cur) {
+		return nil
+	}
+	a := *r
+	a.versioned, a.hasVersionID = true, false
+	return []storage.Op{
+		{Kind: storage.OpPutIfNewer, Key: k.nullV, Value: a.marshal(), HLC: a.hlc},
+		{Kind: storage.OpPutIfNewer, Key: k.nullW, Value: entryOf(&a).marshal(), HLC: a.hlc},
+	}
+}
+
+// forgetReplaced leaves the replaced versions' shard files behind: the
+// write could not tell them on enough nodes.
+func (p *prefetched) forgetReplaced() {
+	p.st.recs = make([]*objectRecord, len(p.st.placed))
+	p.null = nil
+}
+
+// replaced names, by slot, the shard files that a new version makes
+// garbage once it holds: the current version's without versioning, the
+// null version's with versioning suspended, none with it enabled.
+func (p *prefetched) replaced() [][]string {
+	names := make([][]string, len(p.st.placed))
+	if p.state == VersioningEnabled {
+		return names
+	}
+	for j := range names {
+		if r := p.st.recs[j]; r != nil && !r.versioned {
+			names[j] = r.shardNames()
+		}
+		if p.state == VersioningSuspended && p.null != nil {
+			for _, n := range p.null[j].shardNames() {
+				if !slices.Contains(names[j], n) {
+					names[j] = append(names[j], n)
+				}
+			}
+		}
+	}
+	return names
 }
 
 // checkPreconditions evaluates IfNoneMatchStar and IfMatch against the
@@ -66,6 +223,9 @@ func (l *Layer) checkPreconditions(ctx context.Context, bucket, key string, opts
 	st := pre.wait()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if pre.err != nil {
+		return fmt.Errorf("put %s/%s: %w", bucket, key, pre.err)
 	}
 	if st.answered < l.topo.ReadQuorum() {
 		return quorumError("put "+bucket+"/"+key, st.answered, l.topo.ReadQuorum(), st.errs)
@@ -192,6 +352,9 @@ func (l *Layer) putInline(ctx context.Context, bucket, key string, body io.Reade
 		return ObjectInfo{}, err
 	}
 	st := pre.wait()
+	if pre.err != nil {
+		return ObjectInfo{}, fmt.Errorf("%s: %w", op, pre.err)
+	}
 	rec := &objectRecord{
 		hlc:          l.clock.next(),
 		inline:       true,
@@ -201,9 +364,10 @@ func (l *Layer) putInline(ctx context.Context, bucket, key string, body io.Reade
 		checksums:    sums,
 		checksumType: checksumType(sums),
 		layout:       l.inlineLayout(size),
-		versionID:    newDataID(),
 		holders:      l.holderIDs(st.placed),
+		tags:         opts.Tags,
 	}
+	pre.stamp(rec)
 	shardSize := int(rec.layout.ShardFileSize(size))
 	n := len(st.placed)
 	common := rec.appendCommon(l.getRecordBuf(256))
@@ -223,20 +387,17 @@ func (l *Layer) putInline(ctx context.Context, bucket, key string, body io.Reade
 	if _, _, err := enc.Encode(ctx, bytesReader(data), writers, n); err != nil {
 		return ObjectInfo{}, fmt.Errorf("%s: encoding: %w", op, err)
 	}
-	entry := (&listEntry{hlc: rec.hlc, size: size, etag: etag, checksumType: rec.checksumType, checksums: sums}).marshal()
-	okey, lkey := objectKey(bucket, key), listKey(bucket, key)
+	entry := entryOf(rec).marshal()
+	keys := pre.keys(bucket, key, rec)
 	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
-		return []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: okey, Value: aw[j].b, HLC: rec.hlc},
-			{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: rec.hlc},
-		}
+		return pre.ops(keys, rec, j, aw[j].b, entry, "")
 	})
 	for j, err := range errs {
 		if err == nil {
 			l.putRecordBuf(aw[j].b)
 		}
 	}
-	return l.committed(op, bucket, key, rec, st, errs)
+	return l.committed(op, bucket, key, rec, pre, errs)
 }
 
 // inlineLayout is the layout of an inline object of size bytes: one block
@@ -253,37 +414,33 @@ func (l *Layer) inlineLayout(size int64) erasure.Layout {
 	return layout
 }
 
-// committed finishes a put: it checks the write quorum and queues the
+// committed finishes a write: it checks the write quorum and queues the
 // removal of the shard files of the versions it replaced.
-func (l *Layer) committed(op, bucket, key string, rec *objectRecord, st *objectState, errs []error) (ObjectInfo, error) {
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		}
-	}
+func (l *Layer) committed(op, bucket, key string, rec *objectRecord, pre *prefetched, errs []error) (ObjectInfo, error) {
+	ok := countNil(errs)
 	if ok < l.topo.WriteQuorum() {
 		return ObjectInfo{}, quorumError(op, ok, l.topo.WriteQuorum(), errs)
 	}
 	if ok < len(errs) {
 		l.log.Debug("write missed nodes", "bucket", bucket, "key", key, "committed", ok, "placed", len(errs))
 	}
-	l.removeReplaced(st, errs)
+	l.removeReplaced(pre, errs)
 	return objectInfo(bucket, key, rec), nil
 }
 
-// removeReplaced removes the shard files of the records st read, on the
-// nodes where the new version was written (errs[j] == nil). Once a write
-// quorum holds a newer version these files are garbage whether or not the
-// conditional put won on that node: a record that beat it is newer still.
-func (l *Layer) removeReplaced(st *objectState, errs []error) {
-	names := make([][]string, len(st.placed))
-	for j, r := range st.recs {
-		if errs[j] == nil {
-			names[j] = r.shardNames()
+// removeReplaced removes the shard files the write replaced (see
+// prefetched.replaced), on the nodes where the new version was written
+// (errs[j] == nil). Once a write quorum holds a newer version these files
+// are garbage whether or not the conditional put won on that node: a
+// record that beat it is newer still.
+func (l *Layer) removeReplaced(pre *prefetched, errs []error) {
+	names := pre.replaced()
+	for j := range names {
+		if errs[j] != nil {
+			names[j] = nil
 		}
 	}
-	l.removeShards(st.placed, names)
+	l.removeShards(pre.st.placed, names)
 }
 
 // applySlots applies ops(j) on placed[j] for every slot j whose ops are not
@@ -317,6 +474,10 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 		return ObjectInfo{}, err
 	}
 	st := pre.wait()
+	if pre.err != nil {
+		up.abort(l, nil)
+		return ObjectInfo{}, fmt.Errorf("%s: %w", op, pre.err)
+	}
 	rec := &objectRecord{
 		hlc:          l.clock.next(),
 		size:         up.size,
@@ -325,26 +486,23 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 		checksums:    up.checksums,
 		checksumType: checksumType(up.checksums),
 		layout:       l.layout,
-		versionID:    up.dataID,
 		dataID:       up.dataID,
 		holders:      l.holderIDs(st.placed),
+		tags:         opts.Tags,
 	}
+	pre.stamp(rec)
 	common := rec.appendCommon(nil)
-	entry := (&listEntry{hlc: rec.hlc, size: rec.size, etag: rec.etag, checksumType: rec.checksumType, checksums: rec.checksums}).marshal()
-	okey, lkey := objectKey(bucket, key), listKey(bucket, key)
+	entry := entryOf(rec).marshal()
+	keys := pre.keys(bucket, key, rec)
 	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
 		if !up.ok[j] {
 			return nil
 		}
 		value := appendNode(append(make([]byte, 0, len(common)+4), common...), j, 0)
-		return []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: okey, Value: value, HLC: rec.hlc},
-			{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: rec.hlc},
-			{Kind: storage.OpCommitShard, Key: okey, Name: up.names[j]},
-		}
+		return pre.ops(keys, rec, j, value, entry, up.names[j])
 	})
 	up.abort(l, errs)
-	return l.committed(op, bucket, key, rec, st, errs)
+	return l.committed(op, bucket, key, rec, pre, errs)
 }
 
 // shardUpload is a body streamed into temporary shard files.
@@ -480,31 +638,6 @@ func (up *shardUpload) abort(l *Layer, errs []error) {
 			}
 		})
 	})
-}
-
-// DeleteObject deletes the current version by writing a tombstone with a
-// newer HLC on the placed nodes. Deleting a missing key succeeds and writes
-// nothing.
-func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
-	st, err := l.readObject(ctx, bucket, key)
-	if err != nil {
-		return fmt.Errorf("delete: %w", err)
-	}
-	if st.live() == nil {
-		return l.requireBucket(ctx, bucket)
-	}
-	hlc := l.clock.next()
-	tomb := (&objectRecord{hlc: hlc, tombstone: true}).marshal()
-	entry := (&listEntry{hlc: hlc, tombstone: true}).marshal()
-	okey, lkey := objectKey(bucket, key), listKey(bucket, key)
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
-		return []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: okey, Value: tomb, HLC: hlc},
-			{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: hlc},
-		}
-	})
-	_, err = l.committed("delete "+bucket+"/"+key, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, st, errs)
-	return err
 }
 
 // errRecordingReader remembers the first error other than io.EOF that its

@@ -18,6 +18,13 @@ const (
 	prefixList   = "l/" // l/<bucket>\x00<key>: list entry, beside the object record
 	prefixUpload = "u/" // u/<bucket>\x00<key>\x00<uploadID>: multipart upload
 	prefixPart   = "p/" // p/<uploadID>\x00<%05d part>: uploaded part
+	// v/<bucket>\x00<key>\x00<versionID>: version record ("" for the null
+	// version), on the key's placed nodes, in buckets that have had
+	// versioning.
+	prefixVersion = "v/"
+	// w/<bucket>\x00<key>\x00<versionID>: version list entry, beside the
+	// version record.
+	prefixVersionList = "w/"
 )
 
 func bucketKey(bucket string) []byte {
@@ -75,8 +82,12 @@ func prefixEnd(p []byte) []byte {
 
 // Record flags.
 const (
-	flagTombstone = 1 << iota // the key was deleted at this HLC
-	flagInline                // the object's shards are in the records
+	flagTombstone    = 1 << iota // the key (or version) was deleted at this HLC
+	flagInline                   // the object's shards are in the records
+	flagExt                      // the version's creation HLC and tags follow the parts
+	flagDeleteMarker             // the version is a delete marker
+	flagVersionID                // the version has its own ID: it is not the null version
+	flagVersioned                // the version also has a v/ record (the bucket has had versioning)
 )
 
 // recordVersion is the first byte after the HLC of every record; a reader
@@ -111,6 +122,19 @@ type objectRecord struct {
 	holders []string // node IDs in shard order
 	parts   []partRef
 
+	// Versioning. Records written before a bucket had versioning carry
+	// none of these: they are null versions created at their HLC.
+	//
+	// modified is the version's creation HLC (its LastModified and its
+	// place among the key's versions); hlc is that of the last write of
+	// the record, newer after a tag change or when an older version is
+	// made current again.
+	modified     uint64
+	deleteMarker bool
+	hasVersionID bool // not the null version: versionID is shown to clients
+	versioned    bool // a copy lives in v/ (written in a bucket with versioning)
+	tags         map[string]string
+
 	// Node-specific fields, encoded last so that the common part of the
 	// records of one version is built once.
 	shard int    // this node's shard index
@@ -137,6 +161,11 @@ func (r *objectRecord) appendCommon(b []byte) []byte {
 	if r.inline {
 		flags |= flagInline
 	}
+	ext := r.hasExt()
+	if ext {
+		flags |= flagExt
+	}
+	flags |= r.versionFlags()
 	b = append(b, flags)
 	if r.tombstone {
 		return b
@@ -161,7 +190,31 @@ func (r *objectRecord) appendCommon(b []byte) []byte {
 		b = appendString(b, p.dataID)
 		b = appendMap(b, p.checksums)
 	}
+	if ext {
+		b = binary.AppendUvarint(b, r.modified)
+		b = appendMap(b, r.tags)
+	}
 	return b
+}
+
+// hasExt reports whether the record needs its extension fields: a
+// creation HLC other than its write HLC, or tags.
+func (r *objectRecord) hasExt() bool {
+	return (r.modified != 0 && r.modified != r.hlc) || len(r.tags) > 0
+}
+
+func (r *objectRecord) versionFlags() byte {
+	var f byte
+	if r.deleteMarker {
+		f |= flagDeleteMarker
+	}
+	if r.hasVersionID {
+		f |= flagVersionID
+	}
+	if r.versioned {
+		f |= flagVersioned
+	}
+	return f
 }
 
 // appendNode encodes the node-specific header: the shard index and the
@@ -188,6 +241,10 @@ func decodeObjectRecord(v []byte) (*objectRecord, error) {
 	flags := d.header(&r.hlc)
 	r.tombstone = flags&flagTombstone != 0
 	r.inline = flags&flagInline != 0
+	r.deleteMarker = flags&flagDeleteMarker != 0
+	r.hasVersionID = flags&flagVersionID != 0
+	r.versioned = flags&flagVersioned != 0
+	r.modified = r.hlc
 	if r.tombstone || d.err != nil {
 		return r, d.err
 	}
@@ -216,6 +273,10 @@ func decodeObjectRecord(v []byte) (*objectRecord, error) {
 			p.checksums = d.stringMap()
 		}
 	}
+	if flags&flagExt != 0 {
+		r.modified = d.uvarint()
+		r.tags = d.stringMap()
+	}
 	r.shard = int(d.uvarint())
 	r.data = d.bytes()
 	return r, d.err
@@ -224,7 +285,7 @@ func decodeObjectRecord(v []byte) (*objectRecord, error) {
 // shardNames lists the committed shard files this node's record refers
 // to, so that they can be removed once the record is replaced.
 func (r *objectRecord) shardNames() []string {
-	if r == nil || r.tombstone || r.inline {
+	if r == nil || r.tombstone || r.inline || r.deleteMarker {
 		return nil
 	}
 	if r.dataID != "" {
@@ -240,6 +301,11 @@ func (r *objectRecord) shardNames() []string {
 // listEntry is the value of l/<bucket>\x00<key>: what a listing shows of
 // the version, kept apart from the object record so that listing does not
 // read inline data.
+//
+// The same form is the value of w/<bucket>\x00<key>\x00<versionID>, the
+// list entry of one version: versioned entries (and the entries of
+// versions in buckets with versioning) carry the extension: creation HLC,
+// version ID and tags.
 type listEntry struct {
 	hlc          uint64
 	tombstone    bool
@@ -248,20 +314,79 @@ type listEntry struct {
 	checksumType string
 	checksums    map[string]string
 	parts        int
+
+	// As in objectRecord.
+	modified     uint64
+	deleteMarker bool
+	hasVersionID bool
+	versioned    bool
+	versionID    string
+	tags         map[string]string
+}
+
+// entryOf returns the list entry of the version r.
+func entryOf(r *objectRecord) *listEntry {
+	if r.tombstone {
+		return &listEntry{hlc: r.hlc, tombstone: true}
+	}
+	return &listEntry{
+		hlc:          r.hlc,
+		size:         r.size,
+		etag:         r.etag,
+		checksumType: r.checksumType,
+		checksums:    r.checksums,
+		parts:        len(r.parts),
+		modified:     r.modified,
+		deleteMarker: r.deleteMarker,
+		hasVersionID: r.hasVersionID,
+		versioned:    r.versioned,
+		versionID:    r.versionID,
+		tags:         r.tags,
+	}
+}
+
+// hasExt: entries of records with versioning state carry it; the entries
+// of objects in buckets that never had versioning stay as small as before.
+func (e *listEntry) hasExt() bool {
+	return e.versioned || e.hasVersionID || e.deleteMarker || len(e.tags) > 0 || (e.modified != 0 && e.modified != e.hlc)
 }
 
 func (e *listEntry) marshal() []byte {
-	b := binary.BigEndian.AppendUint64(make([]byte, 0, 64+len(e.etag)), e.hlc)
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 96+len(e.etag)), e.hlc)
 	b = append(b, recordVersion)
 	if e.tombstone {
 		return append(b, flagTombstone)
 	}
-	b = append(b, 0)
+	var flags byte
+	ext := e.hasExt()
+	if ext {
+		flags |= flagExt
+	}
+	if e.deleteMarker {
+		flags |= flagDeleteMarker
+	}
+	if e.hasVersionID {
+		flags |= flagVersionID
+	}
+	if e.versioned {
+		flags |= flagVersioned
+	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(e.size))
 	b = appendString(b, e.etag)
 	b = appendString(b, e.checksumType)
 	b = appendMap(b, e.checksums)
-	return binary.AppendUvarint(b, uint64(e.parts))
+	b = binary.AppendUvarint(b, uint64(e.parts))
+	if ext {
+		modified := e.modified
+		if modified == 0 {
+			modified = e.hlc
+		}
+		b = binary.AppendUvarint(b, modified)
+		b = appendString(b, e.versionID)
+		b = appendMap(b, e.tags)
+	}
+	return b
 }
 
 func decodeListEntry(v []byte) (listEntry, error) {
@@ -269,6 +394,10 @@ func decodeListEntry(v []byte) (listEntry, error) {
 	var e listEntry
 	flags := d.header(&e.hlc)
 	e.tombstone = flags&flagTombstone != 0
+	e.deleteMarker = flags&flagDeleteMarker != 0
+	e.hasVersionID = flags&flagVersionID != 0
+	e.versioned = flags&flagVersioned != 0
+	e.modified = e.hlc
 	if e.tombstone || d.err != nil {
 		return e, d.err
 	}
@@ -277,6 +406,11 @@ func decodeListEntry(v []byte) (listEntry, error) {
 	e.checksumType = d.string()
 	e.checksums = d.stringMap()
 	e.parts = int(d.uvarint())
+	if flags&flagExt != 0 {
+		e.modified = d.uvarint()
+		e.versionID = d.string()
+		e.tags = d.stringMap()
+	}
 	return e, d.err
 }
 
@@ -319,6 +453,7 @@ type uploadRecord struct {
 	checksumAlgorithm string
 	checksumType      string
 	layout            erasure.Layout
+	tags              map[string]string // of the object it completes; absent in older records
 }
 
 func (r *uploadRecord) marshal() []byte {
@@ -331,7 +466,11 @@ func (r *uploadRecord) marshal() []byte {
 	b = appendMap(b, r.header)
 	b = appendString(b, r.checksumAlgorithm)
 	b = appendString(b, r.checksumType)
-	return appendLayout(b, r.layout)
+	b = appendLayout(b, r.layout)
+	if len(r.tags) > 0 {
+		b = appendMap(b, r.tags)
+	}
+	return b
 }
 
 func decodeUploadRecord(v []byte) (uploadRecord, error) {
@@ -346,6 +485,9 @@ func decodeUploadRecord(v []byte) (uploadRecord, error) {
 	r.checksumAlgorithm = d.string()
 	r.checksumType = d.string()
 	r.layout = d.layout()
+	if d.err == nil && len(d.b) > 0 {
+		r.tags = d.stringMap()
+	}
 	return r, d.err
 }
 

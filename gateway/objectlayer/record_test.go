@@ -13,10 +13,16 @@ import (
 
 func TestObjectRecordRoundTrip(t *testing.T) {
 	for _, r := range []*objectRecord{
-		{hlc: 1, tombstone: true},
-		{hlc: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
+		{hlc: 1, modified: 1, tombstone: true},
+		{hlc: 42, modified: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
 			versionID: "v", holders: []string{"n0", "n1", "n2"}, shard: 2, data: []byte("shard")},
-		{hlc: 1 << 62, size: 1 << 40, etag: "e-2", header: map[string]string{"Content-Type": "x/y", "X-Amz-Meta-K": ""},
+		// Versioned records: a rewritten version keeps its creation HLC.
+		{hlc: 50, modified: 42, inline: true, size: 5, etag: "abc", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1 << 20},
+			versionID: newVersionID(42), hasVersionID: true, versioned: true, tags: map[string]string{"k": "v", "empty": ""},
+			holders: []string{"n0", "n1", "n2"}, shard: 1, data: []byte("shard")},
+		{hlc: 60, modified: 60, deleteMarker: true, versioned: true, versionID: newVersionID(60), holders: []string{"n0"}},
+		{hlc: 1 << 61, modified: 1 << 61, tombstone: true, versioned: true, hasVersionID: true},
+		{hlc: 1 << 62, modified: 1 << 62, size: 1 << 40, etag: "e-2", header: map[string]string{"Content-Type": "x/y", "X-Amz-Meta-K": ""},
 			checksums: map[string]string{"CRC32": "AAAAAA=="}, checksumType: "COMPOSITE",
 			layout: erasure.Layout{K: 4, M: 2, BlockSize: 4 << 20, Hash: erasure.BLAKE3}, versionID: "v2",
 			holders: []string{"a"}, shard: 5,
@@ -52,17 +58,31 @@ func TestObjectRecordRoundTrip(t *testing.T) {
 }
 
 func TestSmallRecordsRoundTrip(t *testing.T) {
-	le := listEntry{hlc: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2}
-	if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
-		t.Errorf("list entry: %+v, %v", got, err)
+	for _, le := range []listEntry{
+		{hlc: 9, modified: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2},
+		{hlc: 12, modified: 9, size: 10, etag: "e", versioned: true, hasVersionID: true, versionID: newVersionID(9), tags: map[string]string{"a": "b"}},
+		{hlc: 13, modified: 13, deleteMarker: true, versioned: true, versionID: newVersionID(13)},
+	} {
+		if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
+			t.Errorf("list entry: %+v, %v", got, err)
+		}
+	}
+	// Entries of buckets without versioning stay in the short form.
+	short := listEntry{hlc: 9, size: 10, etag: "e"}
+	if len(short.marshal()) != 10+1+2+1+1+1 {
+		t.Errorf("unversioned list entry takes %d bytes", len(short.marshal()))
 	}
 	br := bucketRecord{hlc: 3, region: "eu-west-1"}
 	if got, err := decodeBucketRecord(br.marshal()); err != nil || got != br {
 		t.Errorf("bucket: %+v, %v", got, err)
 	}
-	ur := uploadRecord{hlc: 4, header: map[string]string{"A": "b"}, checksumAlgorithm: "SHA256", checksumType: "COMPOSITE", layout: erasure.Layout{K: 2, M: 1}}
-	if got, err := decodeUploadRecord(ur.marshal()); err != nil || !reflect.DeepEqual(got, ur) {
-		t.Errorf("upload: %+v, %v", got, err)
+	for _, ur := range []uploadRecord{
+		{hlc: 4, header: map[string]string{"A": "b"}, checksumAlgorithm: "SHA256", checksumType: "COMPOSITE", layout: erasure.Layout{K: 2, M: 1}},
+		{hlc: 4, layout: erasure.Layout{K: 2, M: 1}, tags: map[string]string{"t": "1"}},
+	} {
+		if got, err := decodeUploadRecord(ur.marshal()); err != nil || !reflect.DeepEqual(got, ur) {
+			t.Errorf("upload: %+v, %v", got, err)
+		}
 	}
 	pr := partRecord{hlc: 5, size: 6, etag: "e", dataID: "d", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1}, shard: 1}
 	if got, err := decodePartRecord(pr.marshal()); err != nil || !reflect.DeepEqual(got, pr) {
@@ -155,7 +175,12 @@ func TestResolveRange(t *testing.T) {
 }
 
 func TestChooseVersion(t *testing.T) {
-	rec := func(hlc uint64, id string) *objectRecord { return &objectRecord{hlc: hlc, versionID: id} }
+	rec := func(hlc uint64, id string) *objectRecord {
+		return &objectRecord{hlc: hlc, modified: hlc, versionID: id}
+	}
+	recAt := func(hlc uint64, id string, modified uint64) *objectRecord {
+		return &objectRecord{hlc: hlc, modified: modified, versionID: id}
+	}
 	for _, tc := range []struct {
 		name     string
 		recs     []*objectRecord
@@ -170,6 +195,12 @@ func TestChooseVersion(t *testing.T) {
 		{"same HLC, other version", []*objectRecord{rec(5, "a"), rec(5, "b"), rec(4, "x")}, 3, 0, 0},
 		{"none", []*objectRecord{nil, nil, nil}, 3, 0, 0},
 		{"only a failed write", []*objectRecord{rec(6, "c"), nil, nil}, 3, 0, 0},
+		// Copies of one version count together: a tag change that missed
+		// a node leaves its copy with an older HLC.
+		{"rewrite missed a node", []*objectRecord{recAt(7, "a", 5), recAt(5, "a", 5), recAt(7, "a", 5)}, 3, 7, 3},
+		{"rewrite on one node, one down", []*objectRecord{recAt(7, "a", 5), recAt(5, "a", 5), nil}, 2, 7, 2},
+		{"tombstone over a version", []*objectRecord{{hlc: 9, tombstone: true}, recAt(5, "a", 5), {hlc: 9, tombstone: true}}, 3, 9, 2},
+		{"version back after a failed tombstone", []*objectRecord{{hlc: 9, tombstone: true}, recAt(5, "a", 5), recAt(5, "a", 5)}, 3, 5, 2},
 	} {
 		st := &objectState{placed: []int{0, 1, 2}, recs: tc.recs, answered: tc.answered}
 		st.choose(2)
@@ -230,4 +261,28 @@ func TestCRCCombine(t *testing.T) {
 	if _, err := fullObjectCRC(checksum.SHA256, []string{"x"}, []int64{1}); err == nil {
 		t.Error("SHA256 combined")
 	}
+}
+
+func FuzzDecodeRecords(f *testing.F) {
+	f.Add((&objectRecord{hlc: 5, modified: 3, inline: true, versionID: "v", tags: map[string]string{"a": "b"}, data: []byte("x")}).marshal())
+	f.Add((&objectRecord{hlc: 5, deleteMarker: true, versioned: true}).marshal())
+	f.Add(entryOf(&objectRecord{hlc: 9, modified: 8, hasVersionID: true, versioned: true, versionID: newVersionID(8)}).marshal())
+	f.Add((&uploadRecord{hlc: 1, tags: map[string]string{"t": ""}}).marshal())
+	f.Fuzz(func(t *testing.T, v []byte) {
+		if r, err := decodeObjectRecord(v); err == nil {
+			if _, err := decodeObjectRecord(r.marshal()); err != nil {
+				t.Fatalf("re-encoded object record: %v", err)
+			}
+		}
+		if e, err := decodeListEntry(v); err == nil {
+			if _, err := decodeListEntry(e.marshal()); err != nil {
+				t.Fatalf("re-encoded list entry: %v", err)
+			}
+		}
+		if u, err := decodeUploadRecord(v); err == nil {
+			if _, err := decodeUploadRecord(u.marshal()); err != nil {
+				t.Fatalf("re-encoded upload record: %v", err)
+			}
+		}
+	})
 }
