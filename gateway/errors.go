@@ -78,6 +78,8 @@ var (
 	errInvalidContinuationToken = &apiError{"InvalidArgument", http.StatusBadRequest, "The continuation token provided is incorrect"}
 	errCopyToItself             = &apiError{"InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."}
 	errMissingDeleteChecksum    = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
+	errExpiredToken             = &apiError{"ExpiredToken", http.StatusBadRequest, "The provided token has expired."}
+	errInvalidToken             = &apiError{"InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid."}
 )
 
 // toAPIError maps any error a handler met to what S3 answers. It is the one
@@ -120,6 +122,10 @@ func toAPIError(err error) (e *apiError, internal bool) {
 		return errInvalidAccessKeyID, false
 	case errors.Is(err, iam.ErrSignatureDoesNotMatch):
 		return errSignatureDoesNotMatch, false
+	case errors.Is(err, iam.ErrExpiredToken):
+		return errExpiredToken, false
+	case errors.Is(err, iam.ErrInvalidToken):
+		return errInvalidToken, false
 	case errors.Is(err, iam.ErrRequestTimeTooSkewed):
 		return errRequestTimeTooSkewed, false
 	case errors.Is(err, iam.ErrExpired):

@@ -37,6 +37,14 @@ type Config struct {
 	// Metrics, when set, appends the embedding program's metrics (node
 	// state, process memory) to /metrics in the Prometheus text format.
 	Metrics func(w io.Writer)
+	// IAM, when set, serves the IAM and STS query APIs: path-style
+	// requests that iam.IsAPIRequest recognises go to it instead of S3.
+	IAM http.Handler
+	// Admit, when set, decides whether an authenticated S3 request may be
+	// served at all: nil error admits it, an iam sentinel error is answered
+	// with its S3 code and any other with AccessDenied. nil admits every
+	// authenticated request.
+	Admit func(r *http.Request, auth iam.Auth) error
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -50,6 +58,8 @@ func New(cfg Config) http.Handler {
 		ready:        cfg.Ready,
 		metrics:      newMetrics(),
 		extraMetrics: cfg.Metrics,
+		iamAPI:       cfg.IAM,
+		admit:        cfg.Admit,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -82,6 +92,10 @@ type handler struct {
 	extraMetrics func(io.Writer)
 	// hostID identifies this gateway in x-amz-id-2 and error bodies.
 	hostID string
+	// iamAPI serves IAM and STS requests (Config.IAM).
+	iamAPI http.Handler
+	// admit is Config.Admit.
+	admit func(*http.Request, iam.Auth) error
 }
 
 // request is what the handlers of one S3 call share.
@@ -141,6 +155,12 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		h.finish(r, rq, status, body.n, w.n, start)
 	}()
 
+	if h.iamAPI != nil && VirtualHostBucket(r.Host, h.domains) == "" && iam.IsAPIRequest(r) {
+		rq.api = "IAM"
+		h.iamAPI.ServeHTTP(w, r)
+		return
+	}
+
 	// Authentication comes first: a caller without credentials learns
 	// nothing about which requests would be valid.
 	fn, routeErr := h.route(r, rq)
@@ -175,6 +195,15 @@ func (h *handler) authenticate(r *http.Request, rq *request) error {
 	}
 	if auth.Method == iam.AuthAnonymous {
 		return errAccessDenied
+	}
+	if h.admit != nil {
+		if err := h.admit(r, auth); err != nil {
+			// An error S3 has no code for is a refusal.
+			if _, internal := toAPIError(err); internal {
+				return errAccessDenied
+			}
+			return err
+		}
 	}
 	rq.auth = auth
 	return nil
