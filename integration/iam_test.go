@@ -96,7 +96,9 @@ func TestIAMWithCLI(t *testing.T) {
 	s := startServer(t, false)
 	ep := s.endpoint
 
-	var user struct{ User struct{ UserName, Arn, UserId, Path string } }
+	var user struct {
+		User struct{ UserName, Arn, UserId, Path string }
+	}
 	awsJSON(t, ep, rootKeys, &user, "iam", "create-user", "--user-name", "alice", "--path", "/eng/")
 	if user.User.UserName != "alice" || user.User.Path != "/eng/" || !strings.HasSuffix(user.User.Arn, ":user/eng/alice") || !strings.HasPrefix(user.User.UserId, "AIDA") {
 		t.Fatalf("create-user: %+v", user)
@@ -105,7 +107,9 @@ func TestIAMWithCLI(t *testing.T) {
 	awsFails(t, ep, rootKeys, "EntityAlreadyExists", "iam", "create-user", "--user-name", "ALICE")
 	awsFails(t, ep, rootKeys, "ValidationError", "iam", "create-user", "--user-name", "bad name")
 
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey, Status, UserName string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey, Status, UserName string }
+	}
 	awsJSON(t, ep, rootKeys, &key, "iam", "create-access-key", "--user-name", "alice")
 	alice := keyPair{access: key.AccessKey.AccessKeyId, secret: key.AccessKey.SecretAccessKey}
 	if key.AccessKey.Status != "Active" || len(alice.access) != 20 || len(alice.secret) != 40 {
