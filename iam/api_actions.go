@@ -2,7 +2,6 @@ package iam
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -978,15 +977,11 @@ func (c *call) assumeRole() error {
 	if err := c.authorize("sts:AssumeRole", role.ARN); err != nil {
 		return err
 	}
-	limit := role.MaxSessionDuration
-	if c.id.Role != "" {
+	if c.id.Role != "" && seconds > chainedSessionSeconds {
 		// Role chaining: a session assuming a role gets at most an hour.
-		limit = chainedSessionSeconds
-		if seconds > limit && c.has("DurationSeconds") {
-			return validationErrorf("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
-		}
+		return validationErrorf("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	if seconds > limit {
+	if seconds > role.MaxSessionDuration {
 		return validationErrorf("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 	policy := c.param("Policy")
@@ -1007,7 +1002,7 @@ func (c *call) assumeRole() error {
 		Role:          role,
 		SessionName:   session,
 		Duration:      time.Duration(seconds) * time.Second,
-		SessionPolicy: strings.Clone(policy),
+		SessionPolicy: policy,
 		Source:        c.id.ARN,
 	})
 	if err != nil {

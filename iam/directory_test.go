@@ -839,3 +839,64 @@ func TestPolicySize(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryConcurrent authenticates while keys change and refreshes
+// run; under -race it checks the in-memory copy's locking.
+func TestDirectoryConcurrent(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	d := newTestDirectory(t, store)
+	d.CreateUser(ctx, "alice", "", nil)
+	stable, _ := d.CreateAccessKey(ctx, "alice")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if s, ok := d.SecretKey(stable.ID); !ok || s != stable.Secret {
+					t.Error("the stable key stopped authenticating")
+					return
+				}
+				if _, err := d.Identity(stable.ID, ""); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := d.Refresh(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	for range 50 {
+		k, err := d.CreateAccessKey(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := d.SecretKey(k.ID); !ok {
+			t.Error("a new key does not authenticate at once")
+		}
+		if err := d.DeleteAccessKey(ctx, "alice", k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := d.SecretKey(k.ID); ok {
+			t.Error("a deleted key authenticates")
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
