@@ -235,6 +235,9 @@ type snapshot struct {
 	roles    map[string]*entityRecord
 	policies map[string]*policyRecord
 	keys     map[string]*cachedKey // by access key ID
+	// raw are the records as stored, by name: a refresh decodes only the
+	// records that changed since the last one.
+	raw map[string][]byte
 }
 
 // cachedKey is an access key with its secret opened; secret is "" when it
@@ -251,7 +254,34 @@ func newSnapshot() *snapshot {
 		roles:    map[string]*entityRecord{},
 		policies: map[string]*policyRecord{},
 		keys:     map[string]*cachedKey{},
+		raw:      map[string][]byte{},
 	}
+}
+
+// reuse copies the decoded record kind/key from old into s; false when old
+// has none.
+func (s *snapshot) reuse(old *snapshot, kind, key string) bool {
+	switch kind {
+	case "user":
+		return reuseEntry(s.users, old.users, key)
+	case "group":
+		return reuseEntry(s.groups, old.groups, key)
+	case "role":
+		return reuseEntry(s.roles, old.roles, key)
+	case "policy":
+		return reuseEntry(s.policies, old.policies, key)
+	case "key":
+		return reuseEntry(s.keys, old.keys, key)
+	}
+	return false
+}
+
+func reuseEntry[V any](dst, src map[string]*V, key string) bool {
+	v, ok := src[key]
+	if ok {
+		dst[key] = v
+	}
+	return ok
 }
 
 // applyTo puts record name (value nil: deleted) into s. old is the
@@ -261,6 +291,17 @@ func (d *Directory) applyTo(s, old *snapshot, name string, value []byte) {
 	kind, key, ok := strings.Cut(strings.TrimPrefix(name, recordPrefix), "/")
 	if !ok || !strings.HasPrefix(name, recordPrefix) {
 		return
+	}
+	if value == nil {
+		delete(s.raw, name)
+	} else {
+		// Records are replaced, never changed in place, so equal bytes
+		// decode to what old holds.
+		if prev, ok := old.raw[name]; ok && s != old && bytes.Equal(prev, value) && s.reuse(old, kind, key) {
+			s.raw[name] = prev
+			return
+		}
+		s.raw[name] = value
 	}
 	entities := map[string]map[string]*entityRecord{"user": s.users, "group": s.groups, "role": s.roles}
 	if m, ok := entities[kind]; ok {
@@ -397,6 +438,9 @@ func (d *Directory) SecretKey(accessKey string) (string, bool) {
 	}
 	return k.secret, true
 }
+
+// IsRoot reports whether accessKey is the root access key.
+func (d *Directory) IsRoot(accessKey string) bool { return accessKey == d.rootAccessKey }
 
 // activeKey returns the key and its user when the key authenticates.
 // d.mu must be held.
