@@ -9,6 +9,10 @@
 // every error to its S3 code, HTTP status and message (errors.go). The
 // storage work behind each call is done by an objectlayer.API.
 //
+// Requests for the IAM and STS query APIs (a form POSTed to "/", or a
+// SigV4 scope naming iam or sts; see iam.IsAPIRequest) go to Config.IAM,
+// and Config.Admit may refuse authenticated identities S3 access.
+//
 // The handler also serves /health/live, /health/ready and Prometheus
 // metrics on /metrics to requests that carry no credentials; a signed
 // request for the same path is an ordinary S3 request (bucket "health" or
