@@ -85,7 +85,7 @@ func (h *handler) getBucketPolicyStatus(w *respWriter, r *http.Request, rq *requ
 func (h *handler) putBucketLifecycle(w *respWriter, r *http.Request, rq *request) error {
 	// S3 insists on an integrity check of this body, as for DeleteObjects.
 	if !hasChecksumHeader(r.Header) {
-		return errMissingContentMD5
+		return errMissingBodyChecksum
 	}
 	body, err := h.readXMLBody(r, rq, maxLifecycleDocument)
 	if err != nil {

@@ -14,7 +14,7 @@ const deleteParallelism = 16
 func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) error {
 	// S3 insists on an integrity check of this body.
 	if !hasChecksumHeader(r.Header) {
-		return errMissingDeleteChecksum
+		return errMissingBodyChecksum
 	}
 	body, err := h.readXMLBody(r, rq, maxDeleteXML)
 	if err != nil {

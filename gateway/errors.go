@@ -83,8 +83,9 @@ var (
 	errMalformedPolicy              = &apiError{"MalformedPolicy", http.StatusBadRequest, "Policies must be valid JSON."}
 	errNoSuchBucketPolicy           = &apiError{"NoSuchBucketPolicy", http.StatusNotFound, "The bucket policy does not exist"}
 	errNoSuchLifecycleConfiguration = &apiError{"NoSuchLifecycleConfiguration", http.StatusNotFound, "The lifecycle configuration does not exist"}
-	errMissingContentMD5            = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
-	errMissingDeleteChecksum        = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
+	errMissingBodyChecksum          = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
+	errExpiredToken                 = &apiError{"ExpiredToken", http.StatusBadRequest, "The provided token has expired."}
+	errInvalidToken                 = &apiError{"InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid."}
 )
 
 // toAPIError maps any error a handler met to what S3 answers. It is the one
@@ -148,6 +149,10 @@ func toAPIError(err error) (e *apiError, internal bool) {
 		return errInvalidAccessKeyID, false
 	case errors.Is(err, iam.ErrSignatureDoesNotMatch):
 		return errSignatureDoesNotMatch, false
+	case errors.Is(err, iam.ErrExpiredToken):
+		return errExpiredToken, false
+	case errors.Is(err, iam.ErrInvalidToken):
+		return errInvalidToken, false
 	case errors.Is(err, iam.ErrRequestTimeTooSkewed):
 		return errRequestTimeTooSkewed, false
 	case errors.Is(err, iam.ErrExpired):

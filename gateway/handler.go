@@ -42,6 +42,9 @@ type Config struct {
 	// Metrics, when set, appends the embedding program's metrics (node
 	// state, process memory) to /metrics in the Prometheus text format.
 	Metrics func(w io.Writer)
+	// IAM, when set, serves the IAM and STS query APIs: path-style
+	// requests that iam.IsAPIRequest recognises go to it instead of S3.
+	IAM http.Handler
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -56,6 +59,7 @@ func New(cfg Config) http.Handler {
 		metrics:      newMetrics(),
 		extraMetrics: cfg.Metrics,
 		authz:        cfg.Authorizer,
+		iamAPI:       cfg.IAM,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -92,6 +96,8 @@ type handler struct {
 	authz  Authorizer
 	// policies caches the parsed bucket policies.
 	policies policyCache
+	// iamAPI serves IAM and STS requests (Config.IAM).
+	iamAPI http.Handler
 }
 
 // request is what the handlers of one S3 call share.
@@ -153,6 +159,12 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		}
 		h.finish(r, rq, status, body.n, w.n, start)
 	}()
+
+	if h.iamAPI != nil && VirtualHostBucket(r.Host, h.domains) == "" && iam.IsAPIRequest(r) {
+		rq.api = "IAM"
+		h.iamAPI.ServeHTTP(w, r)
+		return
+	}
 
 	// Authentication comes first: a caller without credentials learns
 	// nothing about which requests would be valid.
