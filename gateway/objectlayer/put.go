@@ -267,6 +267,7 @@ func (l *Layer) committed(op, bucket, key string, rec *objectRecord, st *objectS
 	}
 	if ok < len(errs) {
 		l.log.Debug("write missed nodes", "bucket", bucket, "key", key, "committed", ok, "placed", len(errs))
+		l.queueRepair(bucket, key, len(errs)-ok, false, "write missed nodes")
 	}
 	l.removeReplaced(st, errs)
 	return objectInfo(bucket, key, rec), nil
