@@ -132,12 +132,12 @@ func (rl *repairLocks) lock(key []byte) func() {
 type slotKind int
 
 const (
-	slotDown       slotKind = iota // did not answer
-	slotCurrent                    // holds the current version's record
-	slotMissing                    // holds no record
-	slotOlder                      // holds an older version
-	slotNewerFailed                // holds a newer version that never reached a quorum, older than the grace period
-	slotNewerRecent                // holds a newer version that may still be committing: left alone
+	slotDown        slotKind = iota // did not answer
+	slotCurrent                     // holds the current version's record
+	slotMissing                     // holds no record
+	slotOlder                       // holds an older version
+	slotNewerFailed                 // holds a newer version that never reached a quorum, older than the grace period
+	slotNewerRecent                 // holds a newer version that may still be committing: left alone
 )
 
 // newerThan orders versions as choose does.
