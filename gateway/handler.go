@@ -37,6 +37,12 @@ type Config struct {
 	// Metrics, when set, appends the embedding program's metrics (node
 	// state, process memory) to /metrics in the Prometheus text format.
 	Metrics func(w io.Writer)
+	// Admin, when set, serves the operator API under AdminPrefix to
+	// requests signed with AdminAccessKey (the root key); Nodes reports
+	// the storage nodes for its status.
+	Admin          Admin
+	AdminAccessKey string
+	Nodes          func() []AdminNode
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -50,6 +56,9 @@ func New(cfg Config) http.Handler {
 		ready:        cfg.Ready,
 		metrics:      newMetrics(),
 		extraMetrics: cfg.Metrics,
+		admin:        cfg.Admin,
+		adminKey:     cfg.AdminAccessKey,
+		adminNodes:   cfg.Nodes,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -82,6 +91,10 @@ type handler struct {
 	extraMetrics func(io.Writer)
 	// hostID identifies this gateway in x-amz-id-2 and error bodies.
 	hostID string
+
+	admin      Admin
+	adminKey   string
+	adminNodes func() []AdminNode
 }
 
 // request is what the handlers of one S3 call share.
@@ -117,7 +130,7 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		hw.WriteHeader(http.StatusContinue)
 	}
 
-	if h.serveOps(w, r) {
+	if h.serveOps(w, r) || h.serveAdmin(w, r) {
 		return
 	}
 
