@@ -525,13 +525,29 @@ func (l *Layer) repairFiles(ctx context.Context, ref objectRef, st *objectState,
 	}
 	for j := range n {
 		for d := range datas {
-			if kinds[j] == slotCurrent && !intact[j][d] {
+			if repairable(kinds[j]) && !intact[j][d] {
 				out.missing++
 			}
 		}
 	}
 	if verify {
-		l.verifyFiles(ctx, ref, st, datas, intact, out)
+		// A data whose rebuild will read every intact shard anyway (as
+		// many as K are left) is checked by the rebuild itself, which
+		// verifies each block it reads: reading it twice would only
+		// slow the refill of a replaced node.
+		checked := make([]bool, len(datas))
+		for d := range datas {
+			missing, good := 0, 0
+			for j := range n {
+				if intact[j][d] {
+					good++
+				} else if repairable(kinds[j]) {
+					missing++
+				}
+			}
+			checked[d] = missing > 0 && good <= cur.layout.K
+		}
+		l.verifyFiles(ctx, ref, st, datas, intact, checked, out)
 	}
 	// rebuilt[j] are the temporary shard files made for slot j.
 	rebuilt := make([][]string, n)
@@ -604,10 +620,13 @@ func (l *Layer) statShards(ctx context.Context, i int, names []string) ([]storag
 
 // verifyFiles reads every shard file marked intact, at the bitrot pace,
 // and checks its block checksums; a corrupt or unreadable one is marked
-// not intact.
-func (l *Layer) verifyFiles(ctx context.Context, ref objectRef, st *objectState, datas []dataRef, intact [][]bool, out *repairOutcome) {
+// not intact. Datas marked skip are left to the rebuild.
+func (l *Layer) verifyFiles(ctx context.Context, ref objectRef, st *objectState, datas []dataRef, intact [][]bool, skip []bool, out *repairOutcome) {
 	cur := st.cur
 	for d, dr := range datas {
+		if skip[d] {
+			continue
+		}
 		for j := range st.placed {
 			if !intact[j][d] || ctx.Err() != nil {
 				continue

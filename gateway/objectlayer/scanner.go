@@ -748,7 +748,7 @@ func (l *Layer) scanSpace(ctx context.Context, p *passRun, sp *recordSpace, refs
 		verdict, item := l.checkRecords(ref, byNode, func(i int) bool { return m.cursors[i].failed })
 		switch {
 		case verdict == checkRepair:
-			l.dispatch(ctx, p, ref, false)
+			l.dispatch(ctx, p, ref, full)
 		case verdict == checkFiles && full:
 			l.dispatch(ctx, p, ref, true)
 		case verdict == checkFiles:
