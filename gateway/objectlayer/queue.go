@@ -52,6 +52,9 @@ type repairQueue struct {
 
 	wake  chan struct{} // a key became ready
 	flush chan struct{} // entries wait to be persisted
+	// up is which nodes were up when take last looked: a node coming
+	// back makes every deferred repair due at once.
+	up []bool
 }
 
 type queueItem struct {
@@ -124,6 +127,13 @@ func (q *repairQueue) take(ctx context.Context) (string, bool, bool) {
 	defer t.Stop()
 	for {
 		q.mu.Lock()
+		if q.nodeCameBack() {
+			for _, k := range q.deferred {
+				if it := q.items[k]; it != nil {
+					it.notBefore = time.Time{}
+				}
+			}
+		}
 		q.promote(time.Now())
 		if len(q.ready) > 0 {
 			k := q.ready[0]
@@ -146,6 +156,24 @@ func (q *repairQueue) take(ctx context.Context) (string, bool, bool) {
 		case <-t.C:
 		}
 	}
+}
+
+// nodeCameBack reports whether a node is up that was not when it last
+// looked. The caller holds q.mu.
+func (q *repairQueue) nodeCameBack() bool {
+	if q.up == nil {
+		q.up = make([]bool, len(q.l.nodes))
+		for i := range q.up {
+			q.up[i] = true
+		}
+	}
+	back := false
+	for i := range q.up {
+		up := q.l.health.up(i)
+		back = back || (up && !q.up[i])
+		q.up[i] = up
+	}
+	return back
 }
 
 // promote moves the deferred keys that are due to ready.
