@@ -84,7 +84,6 @@ type repairOutcome struct {
 	corrupt           int   // shards found corrupt (bitrot)
 	bytesVerified     int64 // shard bytes read and checked
 	tombstonesRemoved int
-	failedRemoved     int // records of failed writes removed
 	// problems says what could not be repaired; empty when the object
 	// holds its full redundancy now.
 	problems []repairProblem
@@ -110,7 +109,6 @@ func (o *repairOutcome) add(p repairOutcome) {
 	o.corrupt += p.corrupt
 	o.bytesVerified += p.bytesVerified
 	o.tombstonesRemoved += p.tombstonesRemoved
-	o.failedRemoved += p.failedRemoved
 	o.problems = append(o.problems, p.problems...)
 }
 
@@ -160,8 +158,9 @@ func (l *Layer) aged(h uint64) bool {
 // record, its list entry and its shard (a shard file per data ID, or the
 // inline shard in the record), rebuilding missing and, with verify,
 // corrupt shards from the others (erasure Rebuild, streamed). It also
-// collects what only garbage is: a tombstone every node holds, and records
-// of writes that never reached a quorum, once older than the grace period.
+// removes a tombstone every placed node holds, and replaces a node's newer
+// record of a write that never reached a quorum with the current version,
+// once they are older than the grace period.
 //
 // Every write is conditional on the record it replaces, so a repair racing
 // a new write of the key never undoes it. The error is only the context's;
@@ -185,7 +184,7 @@ func (l *Layer) repairObject(ctx context.Context, ref objectRef, verify bool) (r
 	}
 	cur := st.cur
 	if cur == nil {
-		l.removeFailedWrites(ctx, ref, st, allAnswered, &out)
+		l.noQuorumVersion(ref, st, allAnswered, &out)
 		return out, ctx.Err()
 	}
 	if len(st.holders) < l.topo.WriteQuorum() && !allAnswered {
@@ -234,37 +233,34 @@ func (l *Layer) repairObject(ctx context.Context, ref objectRef, verify bool) (r
 	return out, ctx.Err()
 }
 
-// removeFailedWrites deletes, once they are older than the grace period,
-// the records of a key none of whose versions reached a write quorum
-// (with every placed node answering), with their list entries and shard
-// files: nothing can ever read them.
-func (l *Layer) removeFailedWrites(ctx context.Context, ref objectRef, st *objectState, allAnswered bool, out *repairOutcome) {
+// noQuorumVersion reports a key whose records name no version with a
+// write quorum of holders. That is a write that failed before reaching
+// its quorum (garbage), or an object that lost more shards than its
+// parity can rebuild and whose missing holders may yet come back (a disk
+// mounted again): the two cannot be told apart, so nothing is removed
+// and the operator is told.
+func (l *Layer) noQuorumVersion(ref objectRef, st *objectState, allAnswered bool, out *repairOutcome) {
 	if !allAnswered {
-		return
+		return // the nodes that did not answer are reported already
 	}
-	okey, lkey := ref.recordKey(), ref.listKey()
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
-		r := st.recs[j]
-		if r == nil || !l.aged(r.hlc) {
-			return nil
+	var newest *objectRecord
+	holders := 0
+	for _, r := range st.recs {
+		if r == nil {
+			continue
 		}
-		ops := []storage.Op{{Kind: storage.OpDeleteIfNotNewer, Key: okey, HLC: r.hlc}}
-		if lkey != nil {
-			ops = append(ops, storage.Op{Kind: storage.OpDeleteIfNotNewer, Key: lkey, HLC: r.hlc})
+		if newest == nil || newerThan(r, newest) {
+			newest, holders = r, 0
 		}
-		for _, name := range r.shardNames() {
-			ops = append(ops, storage.Op{Kind: storage.OpRemoveShard, Name: name})
-		}
-		return ops
-	})
-	for j, err := range errs {
-		switch {
-		case err == nil:
-			out.failedRemoved++
-		case !errors.Is(err, errSkipped):
-			out.problem(l.nodes[st.placed[j]].ID(), "%s: removing the record of a failed write from %s: %v", ref, l.nodes[st.placed[j]].ID(), err)
+		if sameVersion(r, newest) {
+			holders++
 		}
 	}
+	if newest == nil || !l.aged(newest.hlc) {
+		return // nothing, or a write still in progress
+	}
+	out.problem("", "%s: no version has a write quorum: the newest is on %d of %d nodes, %d needed (a failed write, or an object that lost more shards than its parity); left as it is",
+		ref, holders, len(st.placed), l.topo.WriteQuorum())
 }
 
 // replaceOps are the ops that make key hold value (of HLC hlc) unless

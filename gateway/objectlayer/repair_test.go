@@ -751,3 +751,23 @@ func TestRepairMetrics(t *testing.T) {
 		t.Error("last complete pass time not set")
 	}
 }
+
+// TestHealLeavesVersionWithoutQuorum: a record whose version no write
+// quorum holds (a failed write, or an object that lost too many shards)
+// is reported and left alone: a node that lost its disk may come back.
+func TestHealLeavesVersionWithoutQuorum(t *testing.T) {
+	c := repairCluster(t, clusterOptions{layer: Options{RepairOptions: RepairOptions{GCGrace: 50 * time.Millisecond}}})
+	mustMakeBucket(t, c.layer, "b")
+	mustPut(t, c.layer, "b", "k", randomBytes(16, 10<<10))
+	for i := 1; i < 3; i++ {
+		mustApply(t, c.locals[i], storage.Op{Kind: storage.OpDelete, Key: objectKey("b", "k")})
+	}
+	time.Sleep(100 * time.Millisecond)
+	ps := runHeal(t, c.layer)
+	if ps.Complete() || ps.Unrepaired != 1 || !strings.Contains(strings.Join(ps.Problems, "\n"), "no version has a write quorum") {
+		t.Errorf("pass: complete %v, %d unrepaired, problems %q", ps.Complete(), ps.Unrepaired, ps.Problems)
+	}
+	if _, err := recordOn(c, 0, "b", "k"); err != nil {
+		t.Errorf("the last record was removed: %v", err)
+	}
+}

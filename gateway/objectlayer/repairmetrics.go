@@ -34,7 +34,6 @@ func (l *Layer) WriteRepairMetrics(w io.Writer) {
 	metric("zones3_repair_incomplete_total", "counter", "Object repairs that could not restore full redundancy (retried later).", s.incomplete.Load())
 	metric("zones3_gc_orphan_shards_removed_total", "counter", "Shard files no record referred to, removed.", s.orphansRemoved.Load())
 	metric("zones3_gc_tombstones_removed_total", "counter", "Tombstones removed once every node held them.", s.tombstonesRemoved.Load())
-	metric("zones3_gc_failed_writes_removed_total", "counter", "Records of writes that never reached a quorum, removed.", s.failedRemoved.Load())
 
 	var running, scanned, estimate int64
 	var last, lastFull time.Time

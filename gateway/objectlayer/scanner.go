@@ -43,9 +43,10 @@ type RepairOptions struct {
 	// (default DefaultBitrotRate); negative: unlimited. Rebuilding a
 	// shard that is gone is not paced: redundancy is short until it is done.
 	BitrotRate int64
-	// GCGrace is how old an unreferenced shard file, a tombstone every
-	// node holds, or the record of a write that never reached a quorum
-	// must be before the scanner removes it (default DefaultGCGrace).
+	// GCGrace is how old an unreferenced shard file or a tombstone every
+	// node holds must be before the scanner removes it, and a node's
+	// record of a write that never reached a quorum before the current
+	// version replaces it (default DefaultGCGrace).
 	GCGrace time.Duration
 	// RepairWorkers is how many objects are repaired or verified at once
 	// (default DefaultRepairWorkers); negative disables the repair queue
@@ -100,7 +101,6 @@ type repairStats struct {
 	bytesVerified     atomic.Int64
 	orphansRemoved    atomic.Int64
 	tombstonesRemoved atomic.Int64
-	failedRemoved     atomic.Int64
 	incomplete        atomic.Int64 // repairs that left something undone
 	queueOverflow     atomic.Int64
 }
@@ -112,7 +112,6 @@ func (s *repairStats) add(o repairOutcome) {
 	s.missing.Add(int64(o.missing))
 	s.bitrot.Add(int64(o.corrupt))
 	s.tombstonesRemoved.Add(int64(o.tombstonesRemoved))
-	s.failedRemoved.Add(int64(o.failedRemoved))
 	if len(o.problems) > 0 {
 		s.incomplete.Add(1)
 	}
