@@ -292,7 +292,13 @@ func (l *Layer) repairTombstone(ctx context.Context, ref objectRef, st *objectSt
 	okey, lkey := ref.recordKey(), ref.listKey()
 	tomb := cur.marshal()
 	entry := (&listEntry{hlc: cur.hlc, tombstone: true}).marshal()
-	everywhere := allAnswered && !slices.Contains(kinds, slotNewerRecent)
+	// The tombstone goes only once every placed node held it before this
+	// repair: one written just now to a node that answered "nothing" (a
+	// disk mounted empty?) waits for the next pass.
+	everywhere := allAnswered
+	for _, k := range kinds {
+		everywhere = everywhere && k == slotCurrent
+	}
 	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
 		if !repairable(kinds[j]) || kinds[j] == slotCurrent {
 			return nil

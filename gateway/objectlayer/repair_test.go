@@ -617,9 +617,12 @@ func TestCollectTombstones(t *testing.T) {
 	}
 	c.setDown(2, false)
 	time.Sleep(100 * time.Millisecond)
-	ps := mustHeal(t, c.layer)
-	if ps.TombstonesRemoved != 1 {
-		t.Errorf("pass removed %d tombstones, want 1", ps.TombstonesRemoved)
+	// The tombstone reaches node 2 (queue or pass) and goes once every
+	// node held it: within two passes.
+	removed := mustHeal(t, c.layer).TombstonesRemoved
+	removed += mustHeal(t, c.layer).TombstonesRemoved
+	if removed != 1 {
+		t.Errorf("passes removed %d tombstones, want 1", removed)
 	}
 	for i := range c.locals {
 		if _, err := recordOn(c, i, "b", "k"); !errors.Is(err, storage.ErrNotFound) {
