@@ -297,7 +297,13 @@ func printRepairStatus(w io.Writer, st gateway.AdminStatus) {
 	if r.BitrotRate > 0 {
 		rate = humanBytes(r.BitrotRate) + "/s"
 	}
-	fmt.Fprintf(w, "scanner:     a pass every %s, shard checksums read every %s at %s\n", r.ScanInterval, r.BitrotInterval, rate)
+	every := func(d string) string {
+		if d == "off" {
+			return "never on schedule"
+		}
+		return "every " + d
+	}
+	fmt.Fprintf(w, "scanner:     passes %s, shard checksums read %s at %s\n", every(r.ScanInterval), every(r.BitrotInterval), rate)
 	fmt.Fprintf(w, "last pass:   %s; last full pass: %s\n", when(r.LastPass), when(r.LastFullPass))
 	for _, p := range r.Passes {
 		if p.State != objectlayer.PassRunning && p.State != objectlayer.PassWaiting {
