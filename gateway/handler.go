@@ -45,6 +45,12 @@ type Config struct {
 	// IAM, when set, serves the IAM and STS query APIs: path-style
 	// requests that iam.IsAPIRequest recognises go to it instead of S3.
 	IAM http.Handler
+	// Admin, when set, serves the operator API under AdminPrefix to
+	// requests signed with AdminAccessKey (the root key); Nodes reports
+	// the storage nodes for its status.
+	Admin          Admin
+	AdminAccessKey string
+	Nodes          func() []AdminNode
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -60,6 +66,9 @@ func New(cfg Config) http.Handler {
 		extraMetrics: cfg.Metrics,
 		authz:        cfg.Authorizer,
 		iamAPI:       cfg.IAM,
+		admin:        cfg.Admin,
+		adminKey:     cfg.AdminAccessKey,
+		adminNodes:   cfg.Nodes,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -98,6 +107,10 @@ type handler struct {
 	policies policyCache
 	// iamAPI serves IAM and STS requests (Config.IAM).
 	iamAPI http.Handler
+
+	admin      Admin
+	adminKey   string
+	adminNodes func() []AdminNode
 }
 
 // request is what the handlers of one S3 call share.
@@ -136,7 +149,7 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		hw.WriteHeader(http.StatusContinue)
 	}
 
-	if h.serveOps(w, r) {
+	if h.serveOps(w, r) || h.serveAdmin(w, r) {
 		return
 	}
 

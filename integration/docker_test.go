@@ -36,6 +36,8 @@ func TestDocker(t *testing.T) {
 	t.Run("ZoneLoss", func(t *testing.T) { testDockerZoneLoss(t, image) })
 	t.Run("Partition", func(t *testing.T) { testDockerPartition(t, image) })
 	t.Run("TwoZonesDown", func(t *testing.T) { testDockerTwoZonesDown(t, image) })
+	t.Run("VolumeReplaced", func(t *testing.T) { testDockerVolumeReplaced(t, image) })
+	t.Run("RollingRestart", func(t *testing.T) { testDockerRollingRestart(t, image) })
 }
 
 // dockerSetup brings up a cluster, creates a bucket and writes the initial

@@ -109,4 +109,10 @@
 // back as the sentinel errors of node.go: ErrNotFound, ErrUnauthorized,
 // ErrInvalidName, ErrInvalidKey, and ErrUnavailable for a node that cannot
 // be reached, times out or cuts a stream.
+//
+// StatShards and ListShards (shardinfo.go) let the gateway's repair
+// scanner check shard files without reading them: a committed file's size
+// and modification time, or that it is missing (also when its reference
+// survives a file deleted from the disk), and the committed files in name
+// order, to collect those no record refers to.
 package storage

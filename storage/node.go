@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 )
 
 // Node is what the gateway sees of one storage node: an ordered, durable
@@ -57,7 +58,34 @@ type Node interface {
 
 	// Info reports the node's identity and usage.
 	Info(ctx context.Context) (NodeInfo, error)
+
+	// StatShards reports on the committed shard files names, in order,
+	// without reading their data: each one's size and modification time,
+	// or Size -1 when no committed file of that name exists (never
+	// committed, removed, or its file is gone from the disk). At most
+	// MaxStatShards names per call. It is the repair scanner's presence
+	// check.
+	StatShards(ctx context.Context, names []string) ([]ShardInfo, error)
+
+	// ListShards returns up to limit committed shard files whose names
+	// sort after after, in name order (limit <= 0 or above MaxListShards
+	// means MaxListShards). The repair scanner collects the ones no
+	// record references.
+	ListShards(ctx context.Context, after string, limit int) ([]ShardInfo, error)
 }
+
+// ShardInfo describes one committed shard file.
+type ShardInfo struct {
+	Name    string
+	Size    int64     // bytes; -1 when there is no committed file
+	ModTime time.Time // when the file was last written
+}
+
+// Bounds of one StatShards or ListShards call.
+const (
+	MaxStatShards = 10000
+	MaxListShards = 10000
+)
 
 // OpKind names one kind of batch operation.
 type OpKind uint8

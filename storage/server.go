@@ -26,6 +26,8 @@ import (
 //	GET  /internode/v1/get?key=<hex>                answer: the value
 //	GET  /internode/v1/scan?start=&end=&limit=&keys-only=1   answer: scan encoding (codec.go)
 //	GET  /internode/v1/info                         answer: NodeInfo as JSON
+//	POST /internode/v1/stat-shards                  see shardinfo.go
+//	GET  /internode/v1/list-shards?after=&limit=    see shardinfo.go
 //
 // and, unsigned, GET /health/live and GET /health/ready.
 //
@@ -70,6 +72,8 @@ func NewServer(n Node, secret []byte, logger *slog.Logger) http.Handler {
 	api.HandleFunc("GET "+internodePrefix+"get", s.call(s.get))
 	api.HandleFunc("GET "+internodePrefix+"scan", s.call(s.scan))
 	api.HandleFunc("GET "+internodePrefix+"info", s.call(s.info))
+	api.HandleFunc("POST "+internodePrefix+"stat-shards", s.call(s.statShards))
+	api.HandleFunc("GET "+internodePrefix+"list-shards", s.call(s.listShards))
 
 	mux := http.NewServeMux()
 	mux.Handle("/internode/", s.authenticate(api))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/zones3/zones3/bench"
+	"github.com/zones3/zones3/gateway"
 )
 
 const defaultEndpoint = "http://127.0.0.1:9000"
@@ -72,20 +73,26 @@ func cmdAdmin(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return err
 	}
 	if cfg.action == "heal" {
-		return exitCodeError{code: exitUsage, msg: "heal is not available yet"}
+		return adminHeal(ctx, cfg, getenv, stdout, stderr)
 	}
 	return adminStatus(ctx, cfg, getenv, stdout)
 }
 
-// adminStatus prints whether the gateway is ready, the node lines of its
-// metrics, and whether the client's credentials are accepted. It fails
-// when the gateway is not ready.
-func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) error {
+// adminTransport is the HTTP transport of the admin commands.
+func adminTransport(cfg adminConfig) *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
 	}
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	return tr
+}
+
+// adminStatus prints whether the gateway is ready, whether the client's
+// credentials are accepted, and, from the operator API (root key) or else
+// from /metrics, the zones and nodes and what waits for repair. It fails
+// when the gateway is not ready.
+func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) error {
+	client := &http.Client{Transport: adminTransport(cfg), Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 
 	fmt.Fprintf(w, "endpoint:    %s\n", cfg.endpoint)
@@ -104,21 +111,8 @@ func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) 
 		return exitCodeError{code: exitError}
 	}
 
-	if status, body, err := fetch(ctx, client, cfg.endpoint+"/metrics", nil); err == nil && status == http.StatusOK {
-		lines := nodeMetricLines(string(body))
-		if len(lines) == 0 {
-			fmt.Fprintln(w, "nodes:       the gateway's metrics show no node state")
-		} else {
-			fmt.Fprintln(w, "nodes:")
-			for _, l := range lines {
-				fmt.Fprintf(w, "  %s\n", l)
-			}
-		}
-	} else {
-		fmt.Fprintln(w, "nodes:       no metrics available")
-	}
-
-	if creds, source, ok := clientCredentials(getenv); ok {
+	creds, source, haveCreds := clientCredentials(getenv)
+	if haveCreds {
 		signer := &bench.Signer{AccessKey: creds.AccessKey, SecretKey: creds.SecretKey, Region: cfg.region}
 		status, body, err := fetch(ctx, client, cfg.endpoint+"/", signer)
 		switch {
@@ -131,6 +125,33 @@ func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) 
 		}
 	} else {
 		fmt.Fprintf(w, "credentials: none (set %s and %s to check them)\n", envAWSAccessKey, envAWSSecretKey)
+	}
+
+	var adminErr error = errors.New("no credentials")
+	if haveCreds {
+		var st gateway.AdminStatus
+		if st, adminErr = fetchAdminStatus(ctx, cfg, client, creds); adminErr == nil {
+			printRepairStatus(w, st)
+		}
+	}
+	if adminErr != nil {
+		// Without the root key: what the unauthenticated metrics show.
+		if status, body, err := fetch(ctx, client, cfg.endpoint+"/metrics", nil); err == nil && status == http.StatusOK {
+			lines := nodeMetricLines(string(body))
+			if len(lines) == 0 {
+				fmt.Fprintln(w, "nodes:       the gateway's metrics show no node state")
+			} else {
+				fmt.Fprintln(w, "nodes:")
+				for _, l := range lines {
+					fmt.Fprintf(w, "  %s\n", l)
+				}
+			}
+		} else {
+			fmt.Fprintln(w, "nodes:       no metrics available")
+		}
+		if haveCreds {
+			fmt.Fprintf(w, "operator API: %v\n", adminErr)
+		}
 	}
 	if !ready {
 		return exitCodeError{code: exitError}
@@ -156,8 +177,9 @@ func fetch(ctx context.Context, client *http.Client, url string, signer *bench.S
 	return resp.StatusCode, body, err
 }
 
-// nodeMetricLines picks the samples about storage nodes from Prometheus
-// text: metrics whose name mentions a node.
+// nodeMetricLines picks the samples about storage nodes and repair from
+// Prometheus text: metrics whose name mentions a node, the repair queue's
+// and the scanner's.
 func nodeMetricLines(text string) []string {
 	var out []string
 	s := bufio.NewScanner(strings.NewReader(text))
@@ -168,7 +190,8 @@ func nodeMetricLines(text string) []string {
 		}
 		name, _, _ := strings.Cut(line, " ")
 		name, _, _ = strings.Cut(name, "{")
-		if strings.HasPrefix(name, "zones3_node") || strings.Contains(name, "_node_") {
+		if strings.HasPrefix(name, "zones3_node") || strings.Contains(name, "_node_") ||
+			strings.HasPrefix(name, "zones3_repair_queue") || strings.HasPrefix(name, "zones3_scan_") {
 			out = append(out, line)
 		}
 	}

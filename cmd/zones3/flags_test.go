@@ -185,7 +185,10 @@ func TestRunExitCodes(t *testing.T) {
 		{[]string{"node", "--id", "a"}, exitUsage, "--zone is required"},
 		{[]string{"node", "--id", "a", "--zone", "z", "--listen", "127.0.0.1:0", "--data", t.TempDir()}, exitError, "ZONES3_CLUSTER_SECRET is not set"},
 		{[]string{"gateway", "--node", "z=127.0.0.1:1"}, exitError, "ZONES3_ROOT_ACCESS_KEY and ZONES3_ROOT_SECRET_KEY must be set"},
-		{[]string{"admin", "heal"}, exitUsage, "heal is not available yet"},
+		{[]string{"admin", "heal", "--endpoint", "http://127.0.0.1:1"}, exitError, "heal needs the root key"},
+		{[]string{"admin", "frobnicate"}, exitUsage, `unknown action "frobnicate"`},
+		{[]string{"server", "--scan-interval", "-1s"}, exitUsage, "--scan-interval must not be negative"},
+		{[]string{"gateway", "--node", "z=127.0.0.1:1", "--bitrot-rate", "fast"}, exitUsage, "invalid size"},
 		{[]string{"admin", "status", "--endpoint", "http://127.0.0.1:1"}, exitError, "ready:       no"},
 		{[]string{"bench", "--op", "delete"}, exitUsage, `invalid op "delete"`},
 	}

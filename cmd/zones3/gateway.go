@@ -20,6 +20,7 @@ type gatewayConfig struct {
 	lifecycle lifecycleFlags
 	s3        s3Flags
 	tls       tlsFlags
+	repair    repairFlags
 	logLevel  logLevel
 }
 
@@ -33,6 +34,7 @@ func parseGatewayFlags(args []string, stderr io.Writer) (gatewayConfig, error) {
 	c.lifecycle.register(fs)
 	c.s3.register(fs)
 	c.tls.register(fs)
+	c.repair.register(fs)
 	fs.Var(&c.logLevel, "log-level", "log `level`: debug, info (default), warn or error; debug logs every request")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -52,7 +54,7 @@ func parseGatewayFlags(args []string, stderr io.Writer) (gatewayConfig, error) {
 		seen[n.url] = true
 		c.nodes = append(c.nodes, n)
 	}
-	for _, err := range []error{c.lifecycle.validate(), c.s3.validate(), c.tls.validate()} {
+	for _, err := range []error{c.lifecycle.validate(), c.s3.validate(), c.tls.validate(), c.repair.validate()} {
 		if err != nil {
 			return c, err
 		}
@@ -110,7 +112,7 @@ func cmdGateway(ctx context.Context, args []string, getenv env, stdout, stderr i
 		topoNodes[i] = placement.Node{ID: n.addr, Zone: n.zone, Weight: 1}
 		zones[i] = n.zone
 	}
-	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, iamKey, log); err != nil {
+	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, creds, iamKey, log); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	return nil

@@ -33,6 +33,7 @@ type serverConfig struct {
 	lifecycle lifecycleFlags
 	s3        s3Flags
 	tls       tlsFlags
+	repair    repairFlags
 	logLevel  logLevel
 }
 
@@ -44,6 +45,7 @@ func parseServerFlags(args []string, stderr io.Writer) (serverConfig, error) {
 	c.lifecycle.register(fs)
 	c.s3.register(fs)
 	c.tls.register(fs)
+	c.repair.register(fs)
 	fs.Var(&c.logLevel, "log-level", "log `level`: debug, info (default), warn or error; debug logs every request")
 	if err := parseFlags(fs, args); err != nil {
 		return c, err
@@ -51,7 +53,7 @@ func parseServerFlags(args []string, stderr io.Writer) (serverConfig, error) {
 	if c.data == "" {
 		return c, usagef("--data must not be empty")
 	}
-	for _, err := range []error{c.lifecycle.validate(), c.s3.validate(), c.tls.validate()} {
+	for _, err := range []error{c.lifecycle.validate(), c.s3.validate(), c.tls.validate(), c.repair.validate()} {
 		if err != nil {
 			return c, err
 		}
@@ -108,13 +110,13 @@ func cmdServer(ctx context.Context, args []string, getenv env, stdout, stderr io
 	}
 
 	printCredentials(stdout, creds, source, cfg.data, srv.url())
-	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, iamKey, log)
+	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, creds, iamKey, log)
 }
 
 // serveGateway builds the object layer and the S3 handler over nodes,
 // serves them on srv until ctx is done and closes the layer.
 func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
-	zones []string, topoNodes []placement.Node, s3 s3Flags, creds credentials, iamKey string, log *slog.Logger) error {
+	zones []string, topoNodes []placement.Node, s3 s3Flags, repair repairFlags, creds credentials, iamKey string, log *slog.Logger) error {
 	topo, err := placement.New(topoNodes)
 	if err != nil {
 		return fmt.Errorf("placement: %w", err)
@@ -127,7 +129,7 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 	// prober asks every node each second, so the layer needs no prober of
 	// its own.
 	health := placement.NewHealth(placement.HealthConfig{})
-	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log, Health: health, ProbeInterval: -1})
+	layer, err := objectlayer.New(nodes, topo, objectlayer.Options{Logger: log, Health: health, ProbeInterval: -1, RepairOptions: repair.options()})
 	if err != nil {
 		return fmt.Errorf("object layer: %w", err)
 	}
@@ -164,9 +166,15 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 			}
 			return ids.ready()
 		},
-		Metrics:    ready.writeMetrics,
-		IAM:        ids.api,
-		Authorizer: ids.authz,
+		Metrics: func(w io.Writer) {
+			ready.writeMetrics(w)
+			layer.WriteRepairMetrics(w)
+		},
+		IAM:            ids.api,
+		Authorizer:     ids.authz,
+		Admin:          layer,
+		AdminAccessKey: creds.AccessKey,
+		Nodes:          ready.adminNodes,
 	})
 
 	log.Info("zones3 listening", "addr", srv.addr(), "url", srv.url(),

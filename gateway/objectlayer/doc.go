@@ -18,6 +18,14 @@
 //	u/<bucket>\x00<key>\x00<upload>     multipart upload, on the key's placed nodes
 //	p/<upload>\x00<%05d part>           uploaded part, on the same nodes
 //
+//	b/<bucket>                       bucket record, on every node (MetaQuorum)
+//	o/<bucket>\x00<key>              object record, on the object's placed nodes
+//	l/<bucket>\x00<key>              list entry, beside the object record
+//	u/<bucket>\x00<key>\x00<upload>  multipart upload, on the key's placed nodes
+//	p/<upload>\x00<%05d part>        uploaded part, on the same nodes
+//	r/<record key>                   repair queue entry, on every node (MetaQuorum)
+//	s/scan                           the scanner's shared schedule, on every node
+//
 // An object record holds the current version as this node knows it, in a
 // compact binary form: size, ETag, headers, checksums, erasure layout,
 // the version ID, the data ID of its shard files (dataID.<shard>) or its
@@ -174,4 +182,92 @@
 // walking v/ as it walks o/: both decode with decodeObjectRecord. Version
 // tombstones (v/, w/) stay until their bucket is deleted; one that every
 // placed node holds could be dropped by the scanner.
+//
+// # Repair
+//
+// A version is whole when every placed node holds its record (with that
+// node's shard index), its list entry and its shard: the shard file of
+// each data ID (the object's, or each part's), or the inline shard in the
+// record. repairObject (repair.go) reads a key's records from the placed
+// nodes, picks the current version as a read does, checks the shard files
+// (StatShards: present and of the right size; with verify, read whole at
+// the bitrot pace and every block checksum checked), rebuilds what is
+// missing or corrupt from K intact shards (erasure Rebuild, streamed block
+// by block into CreateShard on the proper node: the record's holder of
+// that shard index) and commits each rebuilt file with the node's record
+// and list entry in one batch. Every write is conditional: a record of
+// the version (or older) is replaced with OpDeleteIfNotNewer then
+// OpPutIfNewer, and the shard commit is tied to that put, so a repair
+// racing a new write of the key never undoes it. A version is spread only
+// when a write quorum of nodes holds it or every placed node answered,
+// so a failed write is never made current. A node's newer record of a
+// failed write (too few holders to have been acknowledged) is replaced
+// once older than GCGrace. A key none of whose versions a write quorum
+// holds is reported and left alone: a failed write and an object that
+// lost more shards than its parity look the same, and the node that lost
+// a disk may come back with it.
+//
+// # Repair queue
+//
+// A PUT, CompleteMultipartUpload or DELETE that reached its write quorum
+// but not every placed node, and a GET whose decode found a shard missing
+// or corrupt, queue the key (queue.go). Workers repair queued keys in
+// order; a repair that cannot finish (a node down) is retried with
+// backoff (2 s doubling to 1 min), and at once when a node comes back up.
+//
+// The queue is persisted: entries are written as r/ records on every node
+// together, every 200 ms, and need MetaQuorum; a repaired key's entry is
+// deleted. A gateway loads them at start, so a restart (or the loss of a
+// gateway: the others load them too) loses no queued repair, and the
+// nodes that missed a write are refilled within seconds of coming back
+// rather than at the next scheduled pass. The entries cost nothing while
+// every node is up (no write misses a node) and one batch per 200 ms
+// while one is down. What the queue cannot hold is left to the scanner,
+// and said so: an entry not yet flushed when its gateway dies, and keys
+// beyond QueueLimit in memory (counted in zones3_repair_queue_overflow_total).
+// The scanner's passes find every key short of redundancy whether or not
+// it was queued.
+//
+// # Scanner
+//
+// A pass (scanner.go) syncs the bucket records (newest to every node),
+// then walks every record space (recordSpaces: o/, then v/; another kind of
+// object record is one line there) merged across all nodes by key, 32
+// records per node per page so that inline data bounds its memory. Each
+// key is judged from the records the walk found; keys whose records are
+// whole and not inline get their shard files checked in batches of 64
+// keys per StatShards call per node. A key found short of anything, and
+// in a full pass every key with shard files, goes to repairObject on one
+// of RepairWorkers workers. A full (bitrot) pass reads every shard at
+// BitrotRate; a rebuild that will read every intact shard anyway (K left)
+// skips that read, as Rebuild checks each block it reads. Rebuilds are not
+// paced: redundancy is short until they finish.
+//
+// Passes start every ScanInterval, full ones every BitrotInterval, by a
+// schedule the gateways share (s/scan: when the last pass of any gateway
+// started), so several gateways do not each scan the cluster; a
+// cluster's first pass checks presence only. `zones3 admin heal` starts a
+// full pass at once (cancelling a scheduled one) and follows it.
+//
+// # Garbage collection
+//
+// At the end of a pass each node's committed shard files (ListShards) are
+// compared with the shard names its records refer to, gathered during the
+// pass in a Bloom filter (10 bits per file: a false positive only keeps
+// a file). A file no record refers to and written more than GCGrace
+// before the pass started is removed: the shard files of an overwrite or
+// delete whose removal a node missed, of a crash between a commit and the
+// removal, of concurrent writes to one key. Part records are read first:
+// CompleteMultipartUpload moves a part's reference from its part record
+// to the object record, so read in that order a moving reference is seen
+// in one place or the other (a new record space whose writes move
+// references must likewise come after the space they move them from). A
+// node whose records were not all read in the pass is not collected. A
+// tombstone every placed node held before the pass, older than GCGrace,
+// is removed from all of them.
+//
+// Not repaired: the part records and part shards of multipart uploads in
+// progress on a replaced node (the object is repaired once completed),
+// and shards whose holders are no longer where placement puts them (a
+// topology change moves nothing; the repair says so).
 package objectlayer

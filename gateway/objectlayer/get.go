@@ -37,8 +37,8 @@ func (l *Layer) readObject(ctx context.Context, bucket, key string) (*objectStat
 	}
 	st.choose(l.topo.WriteQuorum())
 	if st.cur != nil && len(st.holders) < len(st.placed) {
-		// A write that missed a node, or a failed write. The repair queue
-		// will take these; until then they are only visible here.
+		// A write that missed a node, or a failed write: the writer queued
+		// it for repair, and the scanner finds it if it did not.
 		l.log.Debug("object records disagree", "bucket", bucket, "key", key,
 			"holders", len(st.holders), "placed", len(st.placed), "answered", st.answered)
 	}
@@ -422,6 +422,7 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 func (l *Layer) decoded(bucket, key string, rep erasure.DecodeReport, err error) error {
 	if !rep.OK() {
 		l.log.Debug("object needs repair", "bucket", bucket, "key", key, "missing", rep.Missing, "corrupt", rep.Corrupt)
+		l.queueRepair(bucket, key, len(rep.Missing)+len(rep.Corrupt), len(rep.Corrupt) > 0, "read found shards missing or corrupt")
 	}
 	switch {
 	case err == nil:

@@ -45,6 +45,8 @@ type Options struct {
 	// Health is the node state machine, shared with whoever reports node
 	// states (default: a new one with default thresholds).
 	Health *placement.Health
+	// RepairOptions configure the repair queue and the scanner.
+	RepairOptions
 }
 
 // Layer is the object layer over a set of storage nodes. It implements API
@@ -57,6 +59,8 @@ type Layer struct {
 	layout      erasure.Layout // of new objects
 	clock       hlcClock
 	health      *nodeHealth
+	nodeIndex   map[string]int // node ID -> index in nodes
+	rep         *repairState
 
 	encoders sync.Map // erasure.Layout -> *erasure.Encoder
 
@@ -126,18 +130,24 @@ func New(nodes []storage.Node, topo *placement.Topology, opts Options) (*Layer, 
 		opts.Health = placement.NewHealth(placement.HealthConfig{})
 	}
 	l.health = newNodeHealth(opts.Health, topo.Nodes)
+	l.nodeIndex = make(map[string]int, len(nodes))
+	for i, n := range nodes {
+		l.nodeIndex[n.ID()] = i
+	}
 	if opts.ProbeInterval > 0 {
 		l.bg.Go(func() { l.probe(opts.ProbeInterval) })
 	}
+	l.startRepair(opts.RepairOptions)
 	return l, nil
 }
 
-// Close stops the node prober and waits for background cleanups. It does
-// not close the nodes.
+// Close stops the node prober, the repair queue and the scanner, and waits
+// for background cleanups. It does not close the nodes.
 func (l *Layer) Close() {
 	if l.closed.Swap(true) {
 		return
 	}
+	l.stopRepair()
 	close(l.stop)
 	l.bg.Wait()
 }

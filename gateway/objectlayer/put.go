@@ -423,6 +423,7 @@ func (l *Layer) committed(op, bucket, key string, rec *objectRecord, pre *prefet
 	}
 	if ok < len(errs) {
 		l.log.Debug("write missed nodes", "bucket", bucket, "key", key, "committed", ok, "placed", len(errs))
+		l.queueRepair(bucket, key, len(errs)-ok, false, "write missed nodes")
 	}
 	l.removeReplaced(pre, errs)
 	return objectInfo(bucket, key, rec), nil
