@@ -53,29 +53,26 @@ func (l *Layer) prefetch(ctx context.Context, bucket, key string) *prefetched {
 	p := &prefetched{st: &objectState{placed: l.topo.Place(bucket, key)}, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.state, p.err = l.versioning(ctx, bucket, false)
+		// The state is nearly always cached; the key's records are read
+		// at once beside it, the null version's once the state says so.
+		forEach(2, func(i int) {
+			if i == 0 {
+				p.state, p.err = l.versioning(ctx, bucket, false)
+			} else {
+				l.fetchObject(ctx, p.st, objectKey(bucket, key))
+			}
+		})
 		if p.err != nil {
 			return
-		}
-		okey := objectKey(bucket, key)
-		if p.state != VersioningSuspended {
-			l.fetchObject(ctx, p.st, okey)
-		} else {
-			forEach(2, func(i int) {
-				if i == 0 {
-					l.fetchObject(ctx, p.st, okey)
-				} else {
-					p.fetchNull(ctx, l, bucket, key)
-				}
-			})
 		}
 		p.st.choose(l.topo.WriteQuorum())
 		if p.state == VersioningOff && p.st.anyVersioned() {
 			// The key has versions: the bucket had versioning after all,
 			// and this gateway's cached state is behind.
-			if p.state, p.err = l.versioning(ctx, bucket, true); p.err == nil && p.state == VersioningSuspended {
-				p.fetchNull(ctx, l, bucket, key)
-			}
+			p.state, p.err = l.versioning(ctx, bucket, true)
+		}
+		if p.err == nil && p.state == VersioningSuspended {
+			p.fetchNull(ctx, l, bucket, key)
 		}
 	}()
 	return p

@@ -848,3 +848,37 @@ func toNodes(f []*faultyNode) []storage.Node {
 	}
 	return out
 }
+
+// A gateway whose cached versioning state is behind must not overwrite (and
+// free the shard files of) a version another gateway wrote with versioning
+// on: meeting a versioned record makes it read the state again.
+func TestStaleVersioningStateKeepsVersions(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	a := c.layer
+	b, err := New(toNodes(c.nodes), c.topo, Options{Logger: a.log, ProbeInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	mustMakeBucket(t, a, "b")
+	if s, err := b.BucketVersioning(ctx, "b"); err != nil || s != VersioningOff {
+		t.Fatalf("b sees %q, %v", s, err) // and caches it
+	}
+	mustSetVersioning(t, a, "b", VersioningEnabled)
+	first := randomBytes(1, 300<<10)
+	v1 := mustPut(t, a, "b", "k", first)
+	second := randomBytes(2, 200<<10)
+	v2 := mustPut(t, b, "b", "k", second)
+	if !ValidVersionID(v2.VersionID) || v2.VersionID == NullVersionID {
+		t.Fatalf("write through the stale gateway got version %q", v2.VersionID)
+	}
+	if got := mustGetVersion(t, b, "b", "k", v1.VersionID); !bytes.Equal(got, first) {
+		t.Fatal("the first version was lost")
+	}
+	b.Close() // waits for its background removals
+	if files, _ := c.shardFiles(t); len(files) != 6 {
+		t.Errorf("%d shard files, want 6", len(files))
+	}
+}
