@@ -40,7 +40,9 @@
 // (shardNames is empty). List entries carry the same flags, and the
 // creation HLC, version ID and tags when the bucket has had versioning;
 // in buckets that never had it they keep their short form. Upload records
-// carry the tags the completed object gets.
+// carry the tags the completed object gets. In v/ and w/ keys the object
+// key has its 0x00 and 0x01 bytes escaped (0x01 0x01, 0x01 0x02), so the
+// 0x00 after it is unambiguous and keys keep their order.
 //
 // # Writes
 //

@@ -882,3 +882,47 @@ func TestStaleVersioningStateKeepsVersions(t *testing.T) {
 		t.Errorf("%d shard files, want 6", len(files))
 	}
 }
+
+func TestEscapedKeysKeepOrder(t *testing.T) {
+	t.Parallel()
+	keys := []string{"", "\x00", "\x00\x00", "\x01", "\x01\x00", "\x02", "a", "a\x00", "a\x00b", "a\x01", "a\x01\x02", "a\x02", "ab", "\xff"}
+	for i, k := range keys {
+		got, ok := unescapeKey(appendEscapedKey(nil, k))
+		if !ok || got != k {
+			t.Fatalf("%q round trips to %q", k, got)
+		}
+		for _, o := range keys[i+1:] {
+			a := append(appendEscapedKey(nil, k), 0, 'z')
+			b := append(appendEscapedKey(nil, o), 0)
+			if bytes.Compare(a, b) >= 0 {
+				t.Errorf("version keys of %q sort after %q's", k, o)
+			}
+		}
+	}
+	for _, bad := range []string{"\x01", "\x01\x03", "a\x01"} {
+		if _, ok := unescapeKey([]byte(bad)); ok {
+			t.Errorf("%q unescaped", bad)
+		}
+	}
+
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	mustMakeBucket(t, l, "b")
+	mustSetVersioning(t, l, "b", VersioningEnabled)
+	m := versionModel{}
+	for _, k := range []string{"n", "n\x00", "n\x00a", "n\x01", "n\x02", "n/x"} {
+		for i := range 2 {
+			info := mustPut(t, l, "b", k, []byte{byte(i)})
+			m[k] = append([]modelVersion{{id: info.VersionID}}, m[k]...)
+		}
+	}
+	want := m.expect("n")
+	for _, maxKeys := range []int{1, 3, 1000} {
+		if got := flatVersions(listVersions(t, l, "b", ListVersionsOptions{Prefix: "n", MaxKeys: maxKeys}).Versions); !slices.Equal(got, want) {
+			t.Fatalf("max-keys %d:\n got %q\nwant %q", maxKeys, got, want)
+		}
+	}
+	if got := flatVersions(listVersions(t, l, "b", ListVersionsOptions{Prefix: "n\x00"}).Versions); !slices.Equal(got, m.expect("n\x00")) {
+		t.Fatalf("prefix n\\x00: %q", got)
+	}
+}
