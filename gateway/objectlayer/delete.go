@@ -56,7 +56,7 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 				{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: hlc},
 			}
 		})
-		_, err := l.committed(op, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, pre, errs)
+		_, err := l.committed(ctx, op, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, pre, errs, nil)
 		return DeleteResult{}, err
 	}
 	// A delete marker: a version without data that hides the key. With
@@ -65,10 +65,10 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 	pre.stamp(rec)
 	value, entry := rec.marshal(), entryOf(rec).marshal()
 	keys := pre.keys(bucket, key, rec)
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
+	errs, res := l.applySlotsTraced(ctx, st.placed, func(j int) []storage.Op {
 		return pre.ops(keys, rec, j, value, entry, "")
 	})
-	info, err := l.committed(op, bucket, key, rec, pre, errs)
+	info, err := l.committed(ctx, op, bucket, key, rec, pre, errs, res)
 	if err != nil {
 		return DeleteResult{}, err
 	}
@@ -225,6 +225,11 @@ func (l *Layer) deleteVersion(ctx context.Context, bucket, key, versionID string
 		}
 	}
 	l.removeShards(placed, names)
+	if wasCurrent && !legacy {
+		// A version written while this one was removed may have lost
+		// its place as current to the version made current here.
+		l.settleHead(ctx, bucket, key)
+	}
 	return DeleteResult{VersionID: versionID, DeleteMarker: target.deleteMarker}, nil
 }
 

@@ -121,7 +121,12 @@
 // past the one they replace plus up to 255 random nanoseconds
 // (rewriteHLC), not the clock: a new version written meanwhile, whose HLC
 // is the time of its write, still wins, and two gateways rewriting one
-// record at once pick the same winner on every node. A read counts the
+// record at once pick the same winner on every node. What that cannot
+// order (a new version whose current record arrives after such a
+// rewrite) the writer sees, from which of its records the nodes applied,
+// and settles: it copies the newest version over the current records
+// (head.go); the remover of a current version and the tagger of one do
+// the same after their write. A read counts the
 // copies of one version (same ID and creation HLC) together whatever
 // their write HLC, so a tag change that missed a node does not cost the
 // version a holder; when too few current records agree to decode the

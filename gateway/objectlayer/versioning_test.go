@@ -926,3 +926,153 @@ func TestEscapedKeysKeepOrder(t *testing.T) {
 		t.Fatalf("prefix n\\x00: %q", got)
 	}
 }
+
+// Writers add versions and removers take away whatever version is current,
+// through two gateways at once: in the end the current version is the
+// newest one left, as each gateway sees it.
+func TestConcurrentRemovalsOfCurrentVersion(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	mustMakeBucket(t, c.layer, "b")
+	mustSetVersioning(t, c.layer, "b", VersioningEnabled)
+	other, err := New(toNodes(c.nodes), c.topo, Options{Logger: c.layer.log, ProbeInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	layers := []*Layer{c.layer, other}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		l := layers[w%2]
+		wg.Go(func() {
+			for i := range 15 {
+				data := randomBytes(uint64(w*1000+i), 64+i)
+				if w >= 2 {
+					// Removers: the current version goes, or a tag
+					// changes on it.
+					cur, err := l.StatObject(ctx, "b", "k")
+					if err != nil {
+						continue
+					}
+					if i%3 == 0 {
+						_, err = l.PutObjectTags(ctx, "b", "k", cur.VersionID, map[string]string{"i": fmt.Sprint(i)})
+					} else {
+						_, err = l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{VersionID: cur.VersionID})
+					}
+					if err != nil && !errors.Is(err, ErrNoSuchVersion) {
+						t.Error(err)
+					}
+					continue
+				}
+				if _, err := l.PutObject(ctx, "b", "k", bytes.NewReader(data), putOpts(data)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, l := range layers {
+		vs := versionsOf(t, l, "b", "k")
+		cur, err := l.StatObject(ctx, "b", "k")
+		if len(vs) == 0 {
+			if !errors.Is(err, ErrNoSuchKey) {
+				t.Fatalf("no versions left, current %+v, %v", cur, err)
+			}
+			continue
+		}
+		if err != nil || cur.VersionID != vs[0].VersionID {
+			t.Fatalf("current %s (%v); newest listed %s of %v", cur.VersionID, err, vs[0].VersionID, versionIDs(vs))
+		}
+		res, err := l.ListObjects(ctx, "b", ListOptions{})
+		if err != nil || len(res.Objects) != 1 || !res.Objects[0].LastModified.Equal(vs[0].LastModified) {
+			t.Fatalf("list objects %+v, %v; newest version %+v", res, err, vs[0])
+		}
+	}
+}
+
+// The current records left behind by a race (an older version copied over
+// them after a newer one was written) are settled to the newest version.
+func TestSettleHead(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	mustSetVersioning(t, l, "b", VersioningEnabled)
+	older := randomBytes(1, 200<<10)
+	vOld := mustPut(t, l, "b", "k", older)
+	newer := []byte("newer")
+	vNew := mustPut(t, l, "b", "k", newer)
+
+	// What a lost race leaves: each node's o/ and l/ hold the older
+	// version, written with a higher HLC than the newer one's.
+	placed := l.topo.Place("b", "k")
+	for j, i := range placed {
+		v, err := c.nodes[i].Get(ctx, versionKey(prefixVersion, "b", "k", vOld.VersionID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := decodeObjectRecord(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.hlc = l.clock.next()
+		if _, err := c.nodes[i].Apply(ctx, storage.Batch{Ops: []storage.Op{
+			{Kind: storage.OpPutIfNewer, Key: objectKey("b", "k"), Value: r.marshal(), HLC: r.hlc},
+			{Kind: storage.OpPutIfNewer, Key: listKey("b", "k"), Value: entryOf(r).marshal(), HLC: r.hlc},
+		}}); err != nil {
+			t.Fatalf("slot %d: %v", j, err)
+		}
+	}
+	if cur, _ := l.StatObject(ctx, "b", "k"); cur.VersionID != vOld.VersionID {
+		t.Fatalf("the race was not set up: current %s", cur.VersionID)
+	}
+	l.settleHead(ctx, "b", "k")
+	if cur, err := l.StatObject(ctx, "b", "k"); err != nil || cur.VersionID != vNew.VersionID {
+		t.Fatalf("after settling: current %+v, %v", cur, err)
+	}
+	checkObject(t, l, "b", "k", newer)
+	if got := mustGetVersion(t, l, "b", "k", vOld.VersionID); !bytes.Equal(got, older) {
+		t.Fatal("older version lost")
+	}
+	// Settled records stay settled; with no version left the current
+	// records go.
+	l.settleHead(ctx, "b", "k")
+	for _, id := range []string{vNew.VersionID, vOld.VersionID} {
+		mustDelete(t, l, "b", "k", id)
+	}
+	l.settleHead(ctx, "b", "k")
+	if _, err := l.StatObject(ctx, "b", "k"); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("stat with no versions left: %v", err)
+	}
+}
+
+func TestRaced(t *testing.T) {
+	vkey, okey := []byte("v"), []byte("o")
+	ops := []storage.Op{
+		{Kind: storage.OpPutIfNewer, Key: vkey},
+		{Kind: storage.OpCommitShard, Key: vkey, Name: "s"},
+		{Kind: storage.OpPutIfNewer, Key: []byte("w")},
+		{Kind: storage.OpPutIfNewer, Key: okey},
+	}
+	for _, tc := range []struct {
+		applied [][]bool
+		errs    []error
+		want    bool
+	}{
+		{[][]bool{{true, true, true, true}, {true, true, true, true}}, []error{nil, nil}, false},
+		{[][]bool{{false, false, false, false}, {true, true, true, true}}, []error{nil, nil}, false},
+		{[][]bool{{true, true, true, false}, {true, true, true, true}}, []error{nil, nil}, true},
+		{[][]bool{{false, false, false, true}, nil}, []error{nil, errSkipped}, true},
+		{[][]bool{{true, true, true, false}, nil}, []error{errSkipped, errSkipped}, false},
+	} {
+		res := make([]slotApply, len(tc.applied))
+		for j, a := range tc.applied {
+			res[j] = slotApply{ops: ops, applied: a}
+		}
+		if got := raced(res, tc.errs, vkey, okey); got != tc.want {
+			t.Errorf("%v %v: raced %v", tc.applied, tc.errs, got)
+		}
+	}
+}
