@@ -103,6 +103,10 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 	if err != nil {
 		return err
 	}
+	// The copy reads its source: the caller must be allowed to.
+	if err := h.authorizeAction(r, rq, "s3:GetObject", src.bucket, src.key); err != nil {
+		return err
+	}
 	if err := checkPutHeaders(r.Header); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ const deleteParallelism = 16
 func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) error {
 	// S3 insists on an integrity check of this body.
 	if !hasChecksumHeader(r.Header) {
-		return errMissingDeleteChecksum
+		return errMissingBodyChecksum
 	}
 	body, err := h.readXMLBody(r, rq, maxDeleteXML)
 	if err != nil {
@@ -39,6 +39,11 @@ func (h *handler) deleteObjects(w *respWriter, r *http.Request, rq *request) err
 			continue
 		case o.versionID != "" && !objectlayer.ValidVersionID(o.versionID):
 			results[i] = errNoSuchVersion
+			continue
+		}
+		if err := h.authorizeAction(r, rq, "s3:DeleteObject", rq.bucket, o.key); err != nil {
+			e, _ := toAPIError(err)
+			results[i] = e
 			continue
 		}
 		sem <- struct{}{}

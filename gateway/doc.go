@@ -12,6 +12,10 @@
 // (errors.go). The storage work behind each call is done by an
 // objectlayer.API.
 //
+// Requests for the IAM and STS query APIs (a form POSTed to "/", or a
+// SigV4 scope naming iam or sts; see iam.IsAPIRequest) go to Config.IAM,
+// and Config.Authorizer decides each request by policy.
+//
 // The handler also serves /health/live, /health/ready and Prometheus
 // metrics on /metrics to requests that carry no credentials; a signed
 // request for the same path is an ordinary S3 request (bucket "health" or

@@ -10,7 +10,10 @@ import (
 	"github.com/zones3/zones3/gateway/awschunked"
 	"github.com/zones3/zones3/gateway/checksum"
 	"github.com/zones3/zones3/gateway/objectlayer"
+	"github.com/zones3/zones3/gateway/tagging"
 	"github.com/zones3/zones3/iam"
+	"github.com/zones3/zones3/iam/policy"
+	"github.com/zones3/zones3/lifecycle"
 )
 
 // apiError is one S3 error as the client sees it: code, HTTP status and
@@ -34,50 +37,55 @@ func (e *apiError) withMessage(msg string) *apiError {
 // the ones AWS documents, so that SDKs classify them (retry, redirect, ...)
 // as they would against S3.
 var (
-	errAccessDenied             = &apiError{"AccessDenied", http.StatusForbidden, "Access Denied"}
-	errBadDigest                = &apiError{"BadDigest", http.StatusBadRequest, "The Content-MD5 or checksum value that you specified did not match what the server received."}
-	errBucketAlreadyOwnedByYou  = &apiError{"BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."}
-	errBucketNotEmpty           = &apiError{"BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty"}
-	errEntityTooLarge           = &apiError{"EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."}
-	errEntityTooSmall           = &apiError{"EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."}
-	errIllegalLocation          = &apiError{"IllegalLocationConstraintException", http.StatusBadRequest, "The location constraint you specified is incompatible with the region of this endpoint."}
-	errIncompleteBody           = &apiError{"IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header."}
-	errInternal                 = &apiError{"InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."}
-	errInvalidAccessKeyID       = &apiError{"InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records."}
-	errInvalidArgument          = &apiError{"InvalidArgument", http.StatusBadRequest, "Invalid Argument"}
-	errInvalidBucketName        = &apiError{"InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid."}
-	errInvalidDigest            = &apiError{"InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid."}
-	errInvalidPart              = &apiError{"InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
-	errInvalidPartOrder         = &apiError{"InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
-	errInvalidRange             = &apiError{"InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"}
-	errInvalidRequest           = &apiError{"InvalidRequest", http.StatusBadRequest, "Invalid Request"}
-	errKeyTooLong               = &apiError{"KeyTooLongError", http.StatusBadRequest, "Your key is too long"}
-	errMalformedXML             = &apiError{"MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"}
-	errMaxMessageLength         = &apiError{"MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big."}
-	errMetadataTooLarge         = &apiError{"MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size"}
-	errMethodNotAllowed         = &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."}
-	errMissingContentLength     = &apiError{"MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header."}
-	errNoSuchBucket             = &apiError{"NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist"}
-	errNoSuchKey                = &apiError{"NoSuchKey", http.StatusNotFound, "The specified key does not exist."}
-	errNoSuchUpload             = &apiError{"NoSuchUpload", http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."}
-	errNoSuchVersion            = &apiError{"NoSuchVersion", http.StatusNotFound, "The specified version does not exist."}
-	errNotImplemented           = &apiError{"NotImplemented", http.StatusNotImplemented, "A header or query parameter you provided implies functionality that is not implemented"}
-	errPreconditionFailed       = &apiError{"PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"}
-	errRequestTimeTooSkewed     = &apiError{"RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large."}
-	errRequestTimeout           = &apiError{"RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."}
-	errServiceUnavailable       = &apiError{"ServiceUnavailable", http.StatusServiceUnavailable, "Not enough storage nodes are reachable to serve this request. Please retry."}
-	errSignatureDoesNotMatch    = &apiError{"SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."}
-	errExpired                  = &apiError{"AccessDenied", http.StatusForbidden, "Request has expired"}
-	errAuthHeaderMalformed      = &apiError{"AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed."}
-	errAuthQueryParams          = &apiError{"AuthorizationQueryParametersError", http.StatusBadRequest, "The authorization query parameters are malformed."}
-	errContentSHA256Mismatch    = &apiError{"XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."}
-	errInvalidChecksum          = &apiError{"InvalidRequest", http.StatusBadRequest, "The value of an x-amz-checksum header or trailer is not a valid checksum."}
-	errMalformedTrailer         = &apiError{"MalformedTrailerError", http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."}
-	errMalformedChunkedEncoding = &apiError{"IncompleteBody", http.StatusBadRequest, "The aws-chunked request body is malformed or was cut short."}
-	errChunkSignatureMismatch   = &apiError{"SignatureDoesNotMatch", http.StatusForbidden, "The chunk signature we calculated does not match the signature you provided."}
-	errInvalidContinuationToken = &apiError{"InvalidArgument", http.StatusBadRequest, "The continuation token provided is incorrect"}
-	errCopyToItself             = &apiError{"InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."}
-	errMissingDeleteChecksum    = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
+	errAccessDenied                 = &apiError{"AccessDenied", http.StatusForbidden, "Access Denied"}
+	errBadDigest                    = &apiError{"BadDigest", http.StatusBadRequest, "The Content-MD5 or checksum value that you specified did not match what the server received."}
+	errBucketAlreadyOwnedByYou      = &apiError{"BucketAlreadyOwnedByYou", http.StatusConflict, "Your previous request to create the named bucket succeeded and you already own it."}
+	errBucketNotEmpty               = &apiError{"BucketNotEmpty", http.StatusConflict, "The bucket you tried to delete is not empty"}
+	errEntityTooLarge               = &apiError{"EntityTooLarge", http.StatusBadRequest, "Your proposed upload exceeds the maximum allowed object size."}
+	errEntityTooSmall               = &apiError{"EntityTooSmall", http.StatusBadRequest, "Your proposed upload is smaller than the minimum allowed object size."}
+	errIllegalLocation              = &apiError{"IllegalLocationConstraintException", http.StatusBadRequest, "The location constraint you specified is incompatible with the region of this endpoint."}
+	errIncompleteBody               = &apiError{"IncompleteBody", http.StatusBadRequest, "You did not provide the number of bytes specified by the Content-Length HTTP header."}
+	errInternal                     = &apiError{"InternalError", http.StatusInternalServerError, "We encountered an internal error. Please try again."}
+	errInvalidAccessKeyID           = &apiError{"InvalidAccessKeyId", http.StatusForbidden, "The AWS Access Key Id you provided does not exist in our records."}
+	errInvalidArgument              = &apiError{"InvalidArgument", http.StatusBadRequest, "Invalid Argument"}
+	errInvalidBucketName            = &apiError{"InvalidBucketName", http.StatusBadRequest, "The specified bucket is not valid."}
+	errInvalidDigest                = &apiError{"InvalidDigest", http.StatusBadRequest, "The Content-MD5 you specified is not valid."}
+	errInvalidPart                  = &apiError{"InvalidPart", http.StatusBadRequest, "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag."}
+	errInvalidPartOrder             = &apiError{"InvalidPartOrder", http.StatusBadRequest, "The list of parts was not in ascending order. The parts list must be specified in order by part number."}
+	errInvalidRange                 = &apiError{"InvalidRange", http.StatusRequestedRangeNotSatisfiable, "The requested range is not satisfiable"}
+	errInvalidRequest               = &apiError{"InvalidRequest", http.StatusBadRequest, "Invalid Request"}
+	errKeyTooLong                   = &apiError{"KeyTooLongError", http.StatusBadRequest, "Your key is too long"}
+	errMalformedXML                 = &apiError{"MalformedXML", http.StatusBadRequest, "The XML you provided was not well-formed or did not validate against our published schema"}
+	errMaxMessageLength             = &apiError{"MaxMessageLengthExceeded", http.StatusBadRequest, "Your request was too big."}
+	errMetadataTooLarge             = &apiError{"MetadataTooLarge", http.StatusBadRequest, "Your metadata headers exceed the maximum allowed metadata size"}
+	errMethodNotAllowed             = &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, "The specified method is not allowed against this resource."}
+	errMissingContentLength         = &apiError{"MissingContentLength", http.StatusLengthRequired, "You must provide the Content-Length HTTP header."}
+	errNoSuchBucket                 = &apiError{"NoSuchBucket", http.StatusNotFound, "The specified bucket does not exist"}
+	errNoSuchKey                    = &apiError{"NoSuchKey", http.StatusNotFound, "The specified key does not exist."}
+	errNoSuchUpload                 = &apiError{"NoSuchUpload", http.StatusNotFound, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."}
+	errNoSuchVersion                = &apiError{"NoSuchVersion", http.StatusNotFound, "The specified version does not exist."}
+	errNotImplemented               = &apiError{"NotImplemented", http.StatusNotImplemented, "A header or query parameter you provided implies functionality that is not implemented"}
+	errPreconditionFailed           = &apiError{"PreconditionFailed", http.StatusPreconditionFailed, "At least one of the pre-conditions you specified did not hold"}
+	errRequestTimeTooSkewed         = &apiError{"RequestTimeTooSkewed", http.StatusForbidden, "The difference between the request time and the server's time is too large."}
+	errRequestTimeout               = &apiError{"RequestTimeout", http.StatusBadRequest, "Your socket connection to the server was not read from or written to within the timeout period."}
+	errServiceUnavailable           = &apiError{"ServiceUnavailable", http.StatusServiceUnavailable, "Not enough storage nodes are reachable to serve this request. Please retry."}
+	errSignatureDoesNotMatch        = &apiError{"SignatureDoesNotMatch", http.StatusForbidden, "The request signature we calculated does not match the signature you provided. Check your key and signing method."}
+	errExpired                      = &apiError{"AccessDenied", http.StatusForbidden, "Request has expired"}
+	errAuthHeaderMalformed          = &apiError{"AuthorizationHeaderMalformed", http.StatusBadRequest, "The authorization header is malformed."}
+	errAuthQueryParams              = &apiError{"AuthorizationQueryParametersError", http.StatusBadRequest, "The authorization query parameters are malformed."}
+	errContentSHA256Mismatch        = &apiError{"XAmzContentSHA256Mismatch", http.StatusBadRequest, "The provided 'x-amz-content-sha256' header does not match what was computed."}
+	errInvalidChecksum              = &apiError{"InvalidRequest", http.StatusBadRequest, "The value of an x-amz-checksum header or trailer is not a valid checksum."}
+	errMalformedTrailer             = &apiError{"MalformedTrailerError", http.StatusBadRequest, "The request contained trailing data that was not well-formed or did not conform to our published schema."}
+	errMalformedChunkedEncoding     = &apiError{"IncompleteBody", http.StatusBadRequest, "The aws-chunked request body is malformed or was cut short."}
+	errChunkSignatureMismatch       = &apiError{"SignatureDoesNotMatch", http.StatusForbidden, "The chunk signature we calculated does not match the signature you provided."}
+	errInvalidContinuationToken     = &apiError{"InvalidArgument", http.StatusBadRequest, "The continuation token provided is incorrect"}
+	errCopyToItself                 = &apiError{"InvalidRequest", http.StatusBadRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."}
+	errMalformedPolicy              = &apiError{"MalformedPolicy", http.StatusBadRequest, "Policies must be valid JSON."}
+	errNoSuchBucketPolicy           = &apiError{"NoSuchBucketPolicy", http.StatusNotFound, "The bucket policy does not exist"}
+	errNoSuchLifecycleConfiguration = &apiError{"NoSuchLifecycleConfiguration", http.StatusNotFound, "The lifecycle configuration does not exist"}
+	errMissingBodyChecksum          = &apiError{"InvalidRequest", http.StatusBadRequest, "Missing required header for this request: Content-MD5 or x-amz-checksum-*"}
+	errExpiredToken                 = &apiError{"ExpiredToken", http.StatusBadRequest, "The provided token has expired."}
+	errInvalidToken                 = &apiError{"InvalidToken", http.StatusBadRequest, "The provided token is malformed or otherwise invalid."}
 )
 
 // toAPIError maps any error a handler met to what S3 answers. It is the one
@@ -87,6 +95,19 @@ var (
 func toAPIError(err error) (e *apiError, internal bool) {
 	if errors.As(err, &e) {
 		return e, false
+	}
+	// The packages that judge request documents carry S3's answer.
+	var lcErr *lifecycle.Error
+	if errors.As(err, &lcErr) {
+		return &apiError{lcErr.Code, lcErr.Status, lcErr.Message}, false
+	}
+	var tagErr *tagging.Error
+	if errors.As(err, &tagErr) {
+		return &apiError{tagErr.Code, tagErr.Status, tagErr.Message}, false
+	}
+	var polErr *policy.Error
+	if errors.As(err, &polErr) {
+		return &apiError{polErr.Code(), polErr.HTTPStatus(), polErr.Message()}, false
 	}
 	switch {
 	// The object layer.
@@ -128,6 +149,10 @@ func toAPIError(err error) (e *apiError, internal bool) {
 		return errInvalidAccessKeyID, false
 	case errors.Is(err, iam.ErrSignatureDoesNotMatch):
 		return errSignatureDoesNotMatch, false
+	case errors.Is(err, iam.ErrExpiredToken):
+		return errExpiredToken, false
+	case errors.Is(err, iam.ErrInvalidToken):
+		return errInvalidToken, false
 	case errors.Is(err, iam.ErrRequestTimeTooSkewed):
 		return errRequestTimeTooSkewed, false
 	case errors.Is(err, iam.ErrExpired):

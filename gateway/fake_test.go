@@ -40,6 +40,7 @@ type fakeBucket struct {
 	info       objectlayer.BucketInfo
 	versioning objectlayer.VersioningState
 	tags       map[string]string
+	configs    map[string][]byte
 	// versions holds each key's versions, newest first. The null version
 	// has VersionID "" while the bucket never had versioning, else "null".
 	versions map[string][]*fakeObject
@@ -781,4 +782,36 @@ func objectlayerPut(data []byte) objectlayer.PutOptions {
 		Header: map[string]string{"Content-Type": "binary/octet-stream"},
 		Seal:   func() (string, map[string]string, error) { return hex.EncodeToString(sum[:]), nil, nil },
 	}
+}
+
+func (l *fakeLayer) GetBucketConfig(ctx context.Context, bucket, config string) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[bucket]
+	if !ok {
+		return nil, fmt.Errorf("bucket %s: %w", bucket, objectlayer.ErrNoSuchMeta)
+	}
+	v, ok := b.configs[config]
+	if !ok {
+		return nil, fmt.Errorf("bucket %s %s: %w", bucket, config, objectlayer.ErrNoSuchMeta)
+	}
+	return v, nil
+}
+
+func (l *fakeLayer) PutBucketConfig(ctx context.Context, bucket, config string, value []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[bucket]
+	if !ok {
+		return fmt.Errorf("bucket %s: %w", bucket, objectlayer.ErrNoSuchBucket)
+	}
+	if b.configs == nil {
+		b.configs = make(map[string][]byte)
+	}
+	if value == nil {
+		delete(b.configs, config)
+	} else {
+		b.configs[config] = append([]byte(nil), value...)
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/zones3/zones3/gateway/objectlayer"
 	"github.com/zones3/zones3/iam"
+	"github.com/zones3/zones3/iam/policy"
 )
 
 // Config is what New needs to serve S3.
@@ -34,9 +35,16 @@ type Config struct {
 	// Ready reports whether the gateway can serve (for /health/ready); nil
 	// means always ready.
 	Ready func() error
+	// Authorizer, when set, decides every request, anonymous ones
+	// included (bucket policies may allow them). nil allows every signed
+	// request and refuses anonymous ones.
+	Authorizer Authorizer
 	// Metrics, when set, appends the embedding program's metrics (node
 	// state, process memory) to /metrics in the Prometheus text format.
 	Metrics func(w io.Writer)
+	// IAM, when set, serves the IAM and STS query APIs: path-style
+	// requests that iam.IsAPIRequest recognises go to it instead of S3.
+	IAM http.Handler
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -50,6 +58,8 @@ func New(cfg Config) http.Handler {
 		ready:        cfg.Ready,
 		metrics:      newMetrics(),
 		extraMetrics: cfg.Metrics,
+		authz:        cfg.Authorizer,
+		iamAPI:       cfg.IAM,
 	}
 	if h.region == "" {
 		h.region = "us-east-1"
@@ -62,6 +72,7 @@ func New(cfg Config) http.Handler {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.policies.log = h.log
 	var id [24]byte
 	for i := range id {
 		id[i] = byte(rand.Uint32())
@@ -82,6 +93,11 @@ type handler struct {
 	extraMetrics func(io.Writer)
 	// hostID identifies this gateway in x-amz-id-2 and error bodies.
 	hostID string
+	authz  Authorizer
+	// policies caches the parsed bucket policies.
+	policies policyCache
+	// iamAPI serves IAM and STS requests (Config.IAM).
+	iamAPI http.Handler
 }
 
 // request is what the handlers of one S3 call share.
@@ -92,6 +108,9 @@ type request struct {
 	key    string
 	query  url.Values
 	auth   iam.Auth
+	// conditions is the request's condition context, built on the first
+	// authorisation question and reused by the next ones.
+	conditions policy.Context
 }
 
 // apiFunc serves one S3 operation. An error returned before anything was
@@ -141,6 +160,12 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 		h.finish(r, rq, status, body.n, w.n, start)
 	}()
 
+	if h.iamAPI != nil && VirtualHostBucket(r.Host, h.domains) == "" && iam.IsAPIRequest(r) {
+		rq.api = "IAM"
+		h.iamAPI.ServeHTTP(w, r)
+		return
+	}
+
 	// Authentication comes first: a caller without credentials learns
 	// nothing about which requests would be valid.
 	fn, routeErr := h.route(r, rq)
@@ -150,6 +175,9 @@ func (h *handler) ServeHTTP(hw http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil && fn == nil {
 		err = errNotImplemented
+	}
+	if err == nil {
+		err = h.authorize(r, rq)
 	}
 	if err == nil {
 		err = fn(h, w, r, rq)
@@ -173,7 +201,7 @@ func (h *handler) authenticate(r *http.Request, rq *request) error {
 	if err != nil {
 		return err
 	}
-	if auth.Method == iam.AuthAnonymous {
+	if auth.Method == iam.AuthAnonymous && h.authz == nil {
 		return errAccessDenied
 	}
 	rq.auth = auth

@@ -127,6 +127,10 @@ func (h *handler) uploadPartCopy(w *respWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
+	// The copy reads its source: the caller must be allowed to.
+	if err := h.authorizeAction(r, rq, "s3:GetObject", src.bucket, src.key); err != nil {
+		return err
+	}
 	off, length := int64(0), int64(-1)
 	if s := r.Header.Get("X-Amz-Copy-Source-Range"); s != "" {
 		if off, length, err = parseCopySourceRange(s); err != nil {

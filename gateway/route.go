@@ -15,11 +15,11 @@ const maxKeyLength = 1024
 var unsupportedSubresources = map[string]bool{
 	"abac": true, "accelerate": true, "analytics": true, "attributes": true,
 	"cors": true, "encryption": true, "intelligent-tiering": true,
-	"inventory": true, "legal-hold": true, "lifecycle": true, "logging": true,
+	"inventory": true, "legal-hold": true, "logging": true,
 	"metadataConfiguration": true, "metadataTable": true, "metrics": true,
 	"notification": true, "object-lock": true, "ownershipControls": true,
-	"policy": true, "policyStatus": true, "publicAccessBlock": true,
-	"renameObject": true, "replication": true, "requestPayment": true,
+	"publicAccessBlock": true,
+	"renameObject":      true, "replication": true, "requestPayment": true,
 	"restore": true, "retention": true, "select": true, "select-type": true,
 	"session": true, "torrent": true, "website": true,
 }
@@ -42,7 +42,8 @@ var knownQueryParams = map[string]bool{
 	// subresources
 	"acl": true, "delete": true, "location": true, "uploads": true,
 	"uploadId": true, "partNumber": true, "versioning": true, "versions": true,
-	"versionId": true, "tagging": true,
+	"versionId": true, "tagging": true, "policy": true, "policyStatus": true,
+	"lifecycle": true,
 	// listing arguments
 	"list-type": true, "prefix": true, "delimiter": true, "max-keys": true,
 	"continuation-token": true, "start-after": true, "fetch-owner": true,
@@ -133,6 +134,12 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			switch {
 			case has("location"):
 				return (*handler).getBucketLocation, "GetBucketLocation"
+			case has("policy"):
+				return (*handler).getBucketPolicy, "GetBucketPolicy"
+			case has("policyStatus"):
+				return (*handler).getBucketPolicyStatus, "GetBucketPolicyStatus"
+			case has("lifecycle"):
+				return (*handler).getBucketLifecycle, "GetBucketLifecycleConfiguration"
 			case has("versioning"):
 				return (*handler).getBucketVersioning, "GetBucketVersioning"
 			case has("tagging"):
@@ -153,6 +160,10 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			switch {
 			case has("acl"):
 				return (*handler).putACL, "PutBucketAcl"
+			case has("policy"):
+				return (*handler).putBucketPolicy, "PutBucketPolicy"
+			case has("lifecycle"):
+				return (*handler).putBucketLifecycle, "PutBucketLifecycleConfiguration"
 			case has("versioning"):
 				return (*handler).putBucketVersioning, "PutBucketVersioning"
 			case has("tagging"):
@@ -160,7 +171,12 @@ func routeBucketOrObject(r *http.Request, q map[string][]string, object bool) (a
 			}
 			return (*handler).createBucket, "CreateBucket"
 		case http.MethodDelete:
-			if has("tagging") {
+			switch {
+			case has("policy"):
+				return (*handler).deleteBucketPolicy, "DeleteBucketPolicy"
+			case has("lifecycle"):
+				return (*handler).deleteBucketLifecycle, "DeleteBucketLifecycle"
+			case has("tagging"):
 				return (*handler).deleteBucketTagging, "DeleteBucketTagging"
 			}
 			return (*handler).deleteBucket, "DeleteBucket"

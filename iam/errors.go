@@ -43,6 +43,13 @@ var (
 	// ErrMultipleAuthMechanisms: InvalidArgument, 400, "Only one auth
 	// mechanism allowed".
 	ErrMultipleAuthMechanisms = errors.New("iam: only one auth mechanism allowed")
+	// ErrInvalidToken: InvalidToken, 400 ("The provided token is malformed
+	// or otherwise invalid."): a session token that does not open, or that
+	// belongs to another access key.
+	ErrInvalidToken = errors.New("iam: the provided token is malformed or otherwise invalid")
+	// ErrExpiredToken: ExpiredToken, 400 ("The provided token has
+	// expired."): temporary credentials past their expiration.
+	ErrExpiredToken = errors.New("iam: the provided token has expired")
 )
 
 // SignatureError is the error of a request whose signature does not match.

@@ -82,6 +82,10 @@ type Auth struct {
 	AmzDate    string // the request time, e.g. 20130524T000000Z
 	Scope      string // e.g. 20130524/us-east-1/s3/aws4_request
 	Service    string // "s3", "iam" or "sts"; "s3" for SigV2
+	// SessionToken is the x-amz-security-token of temporary credentials
+	// (header or X-Amz-Security-Token query parameter); "" for long-term
+	// keys. Its identity is Directory.Identity(AccessKey, SessionToken).
+	SessionToken string
 }
 
 func (v *Verifier) now() time.Time {
@@ -105,13 +109,30 @@ func (v *Verifier) region() string {
 	return DefaultRegion
 }
 
-func (v *Verifier) secret(accessKey string) (string, error) {
+// secret finds the secret key of accessKey, and the session token the
+// request carries for it (x-amz-security-token header or query parameter).
+func (v *Verifier) secret(rv *requestView, accessKey string) (secret, token string, err error) {
+	token = rv.header.Get("X-Amz-Security-Token")
+	if t, n := lookupParam(rv.params, "X-Amz-Security-Token"); n > 0 && token == "" {
+		token = t
+	}
+	if token != "" {
+		sk, ok := v.Keys.(SessionKeyring)
+		if !ok {
+			return "", "", fmt.Errorf("%w: this endpoint issues no session tokens", ErrInvalidToken)
+		}
+		secret, err := sk.SessionSecretKey(accessKey, token)
+		if err != nil {
+			return "", "", err
+		}
+		return secret, token, nil
+	}
 	if v.Keys != nil {
 		if s, ok := v.Keys.SecretKey(accessKey); ok {
-			return s, nil
+			return s, "", nil
 		}
 	}
-	return "", fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, accessKey)
+	return "", "", fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, accessKey)
 }
 
 // Verify authenticates r. A request without any credentials gives
@@ -213,7 +234,7 @@ func (v *Verifier) verifyV4Header(r *http.Request, rv *requestView, h string) (A
 		}
 	}
 
-	secret, err := v.secret(cred.AccessKey)
+	secret, token, err := v.secret(rv, cred.AccessKey)
 	if err != nil {
 		return Auth{}, err
 	}
@@ -228,14 +249,15 @@ func (v *Verifier) verifyV4Header(r *http.Request, rv *requestView, h string) (A
 		return Auth{}, err
 	}
 	return Auth{
-		Method:      AuthV4Header,
-		AccessKey:   cred.AccessKey,
-		PayloadHash: payload,
-		SigningKey:  key,
-		Signature:   hex.EncodeToString(a.Signature),
-		AmzDate:     amzDate,
-		Scope:       scope,
-		Service:     cred.Service,
+		Method:       AuthV4Header,
+		AccessKey:    cred.AccessKey,
+		PayloadHash:  payload,
+		SigningKey:   key,
+		Signature:    hex.EncodeToString(a.Signature),
+		AmzDate:      amzDate,
+		Scope:        scope,
+		Service:      cred.Service,
+		SessionToken: token,
 	}, nil
 }
 
@@ -357,7 +379,7 @@ func (v *Verifier) verifyV4Query(rv *requestView) (Auth, error) {
 		return Auth{}, fmt.Errorf("%w: got %q", ErrInvalidContentSHA256, payload)
 	}
 
-	secret, err := v.secret(cred.AccessKey)
+	secret, token, err := v.secret(rv, cred.AccessKey)
 	if err != nil {
 		return Auth{}, err
 	}
@@ -372,14 +394,15 @@ func (v *Verifier) verifyV4Query(rv *requestView) (Auth, error) {
 		return Auth{}, err
 	}
 	return Auth{
-		Method:      AuthV4Query,
-		AccessKey:   cred.AccessKey,
-		PayloadHash: payload,
-		SigningKey:  key,
-		Signature:   hex.EncodeToString(sig),
-		AmzDate:     amzDate,
-		Scope:       scope,
-		Service:     cred.Service,
+		Method:       AuthV4Query,
+		AccessKey:    cred.AccessKey,
+		PayloadHash:  payload,
+		SigningKey:   key,
+		Signature:    hex.EncodeToString(sig),
+		AmzDate:      amzDate,
+		Scope:        scope,
+		Service:      cred.Service,
+		SessionToken: token,
 	}, nil
 }
 
@@ -408,14 +431,14 @@ func (v *Verifier) verifyV2Header(rv *requestView, h string) (Auth, error) {
 	if err := v.checkSkew(t); err != nil {
 		return Auth{}, err
 	}
-	secret, err := v.secret(accessKey)
+	secret, token, err := v.secret(rv, accessKey)
 	if err != nil {
 		return Auth{}, err
 	}
 	if err := v.matchV2(rv, secret, date, sig, accessKey); err != nil {
 		return Auth{}, err
 	}
-	return Auth{Method: AuthV2Header, AccessKey: accessKey, Service: "s3"}, nil
+	return Auth{Method: AuthV2Header, AccessKey: accessKey, Service: "s3", SessionToken: token}, nil
 }
 
 func (v *Verifier) verifyV2Query(rv *requestView) (Auth, error) {
@@ -439,14 +462,14 @@ func (v *Verifier) verifyV2Query(rv *requestView) (Auth, error) {
 		return Auth{}, fmt.Errorf("%w: expired at %s, now %s", ErrExpired,
 			time.Unix(end, 0).UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
-	secret, err := v.secret(accessKey)
+	secret, token, err := v.secret(rv, accessKey)
 	if err != nil {
 		return Auth{}, err
 	}
 	if err := v.matchV2(rv, secret, expires, sig, accessKey); err != nil {
 		return Auth{}, err
 	}
-	return Auth{Method: AuthV2Query, AccessKey: accessKey, Service: "s3"}, nil
+	return Auth{Method: AuthV2Query, AccessKey: accessKey, Service: "s3", SessionToken: token}, nil
 }
 
 // matchV2 builds the SigV2 string to sign with date in the Date position and

@@ -19,6 +19,12 @@
 //	ZONES3_CLUSTER_SECRET
 //	    the secret that signs internode requests; required by node and
 //	    gateway, unused by server (its nodes are in-process).
+//	ZONES3_IAM_KEY
+//	    the master secret (16 characters or more) that IAM access key
+//	    secrets at rest and STS session tokens are sealed under; every
+//	    gateway of a deployment needs the same one. Unset: the root secret
+//	    key, which then cannot change without making every IAM access key
+//	    anew (see package iam).
 //	AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY
 //	    the credentials admin and bench sign with (falling back to the
 //	    ZONES3_ROOT_* pair, then to ./data/credentials).

@@ -78,6 +78,10 @@ func cmdGateway(ctx context.Context, args []string, getenv env, stdout, stderr i
 	if err != nil {
 		return err
 	}
+	iamKey, err := iamKeyFromEnv(getenv)
+	if err != nil {
+		return err
+	}
 	setMemoryLimit(getenv, log)
 	logLifecycleInactive(cfg.lifecycle, log)
 
@@ -106,7 +110,7 @@ func cmdGateway(ctx context.Context, args []string, getenv env, stdout, stderr i
 		topoNodes[i] = placement.Node{ID: n.addr, Zone: n.zone, Weight: 1}
 		zones[i] = n.zone
 	}
-	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, log); err != nil {
+	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, iamKey, log); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	return nil

@@ -76,6 +76,10 @@ func cmdServer(ctx context.Context, args []string, getenv env, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	iamKey, err := iamKeyFromEnv(getenv)
+	if err != nil {
+		return err
+	}
 	if source != fromEnv {
 		warnLooseMode(filepath.Join(cfg.data, credentialsFile), log)
 	}
@@ -104,13 +108,13 @@ func cmdServer(ctx context.Context, args []string, getenv env, stdout, stderr io
 	}
 
 	printCredentials(stdout, creds, source, cfg.data, srv.url())
-	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, log)
+	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, creds, iamKey, log)
 }
 
 // serveGateway builds the object layer and the S3 handler over nodes,
 // serves them on srv until ctx is done and closes the layer.
 func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
-	zones []string, topoNodes []placement.Node, s3 s3Flags, creds credentials, log *slog.Logger) error {
+	zones []string, topoNodes []placement.Node, s3 s3Flags, creds credentials, iamKey string, log *slog.Logger) error {
 	topo, err := placement.New(topoNodes)
 	if err != nil {
 		return fmt.Errorf("placement: %w", err)
@@ -129,27 +133,40 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 	}
 	defer layer.Close()
 
+	domains := []string(s3.domains)
+	verifier := &iam.Verifier{
+		Region:         s3.region,
+		BucketFromHost: func(host string) string { return gateway.VirtualHostBucket(host, domains) },
+	}
+	ids, err := newIdentities(layer, creds, iamKey, verifier, log)
+	if err != nil {
+		return err
+	}
+
 	ready := newReadiness(nodes, zones, topo.ReadQuorum(), log)
 	ready.health = health
 	ctx, cancel := context.WithCancel(ctx)
 	var probing sync.WaitGroup
 	probing.Go(func() { ready.run(ctx) })
+	probing.Go(func() { ids.dir.Run(ctx) })
 	defer probing.Wait() // before the nodes close
 	defer cancel()
 
-	domains := []string(s3.domains)
 	h := gateway.New(gateway.Config{
-		Layer: layer,
-		Verifier: &iam.Verifier{
-			Keys:           iam.StaticKeyring{creds.AccessKey: creds.SecretKey},
-			Region:         s3.region,
-			BucketFromHost: func(host string) string { return gateway.VirtualHostBucket(host, domains) },
+		Layer:    layer,
+		Verifier: verifier,
+		Region:   s3.region,
+		Domains:  domains,
+		Logger:   log,
+		Ready: func() error {
+			if err := ready.Ready(); err != nil {
+				return err
+			}
+			return ids.ready()
 		},
-		Region:  s3.region,
-		Domains: domains,
-		Logger:  log,
-		Ready:   ready.Ready,
-		Metrics: ready.writeMetrics,
+		Metrics:    ready.writeMetrics,
+		IAM:        ids.api,
+		Authorizer: ids.authz,
 	})
 
 	log.Info("zones3 listening", "addr", srv.addr(), "url", srv.url(),

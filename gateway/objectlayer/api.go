@@ -256,4 +256,10 @@ type API interface {
 	AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error
 	ListParts(ctx context.Context, bucket, key, uploadID string, partMarker, maxParts int) (ListPartsResult, error)
 	ListMultipartUploads(ctx context.Context, bucket string, opts ListUploadsOptions) (ListUploadsResult, error)
+
+	// GetBucketConfig returns the bucket configuration called config
+	// (ConfigPolicy, ConfigLifecycle, ...) or ErrNoSuchMeta;
+	// PutBucketConfig replaces it (nil deletes it).
+	GetBucketConfig(ctx context.Context, bucket, config string) ([]byte, error)
+	PutBucketConfig(ctx context.Context, bucket, config string, value []byte) error
 }
