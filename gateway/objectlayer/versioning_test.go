@@ -704,6 +704,24 @@ func TestWalkVersions(t *testing.T) {
 	if res, err := l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{IfUnmodifiedSince: infos[3].LastModified}); err != nil || !res.DeleteMarker {
 		t.Errorf("expiry of the current version: %+v, %v", res, err)
 	}
+	// Under a delete marker there is no current version to expire.
+	if _, err := l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{IfUnmodifiedSince: time.Now()}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("expiry under a delete marker: %v", err)
+	}
+	// A version removal with the condition: a null version replaced since
+	// it was seen stays, a missing version is a failed condition.
+	mustSetVersioning(t, l, "b", VersioningSuspended)
+	n1 := mustPut(t, l, "b", "null-key", []byte("1"))
+	n2 := mustPut(t, l, "b", "null-key", []byte("2"))
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n1.LastModified}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("removal of a replaced null version: %v", err)
+	}
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n2.LastModified}); err != nil {
+		t.Errorf("removal of the null version seen: %v", err)
+	}
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n2.LastModified}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("removal of a removed version: %v", err)
+	}
 }
 
 func TestVersionsWithZoneDown(t *testing.T) {
