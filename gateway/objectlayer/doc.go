@@ -151,8 +151,10 @@
 // Last; resumable after a key) and DeleteObjectVersion, the S3 API's own
 // path: with a VersionID it removes that version or delete marker and
 // frees its shard files; without, it deletes the key as S3 does (a delete
-// marker with versioning), and IfUnmodifiedSince makes that conditional
-// on the current version being the one the worker judged.
+// marker with versioning). IfUnmodifiedSince makes either conditional on
+// the version acted on still being the one the worker judged (it exists
+// and was created no later), failing with ErrPreconditionFailed
+// otherwise: a newer current version, a null version replaced since.
 //
 // Measured (BenchmarkManyVersions, 3 local nodes, 1,000 other keys, 4 KiB
 // versions, machine shared with other builds, load average ~12 on 2
