@@ -86,10 +86,12 @@ type DeleteOptions struct {
 	// a suspended one it replaces the null version with a null delete
 	// marker; without versioning it removes the object.
 	VersionID string
-	// IfUnmodifiedSince, when set and VersionID is "", makes the delete
-	// fail with ErrPreconditionFailed unless the current version was
-	// created at or before it, so that a lifecycle expiration never hits
-	// a version written after it decided.
+	// IfUnmodifiedSince, when set, makes the delete fail with
+	// ErrPreconditionFailed, changing nothing, unless the version it acts
+	// on exists and was created at or before it: the version VersionID,
+	// or without one the current version (a delete marker does not
+	// count). So a lifecycle action never hits a version written after it
+	// decided, such as a null version that a later write replaced.
 	IfUnmodifiedSince time.Time
 }
 

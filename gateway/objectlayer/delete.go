@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/zones3/zones3/storage"
 )
@@ -19,7 +20,7 @@ func (l *Layer) DeleteObject(ctx context.Context, bucket, key string) error {
 // calls to expire versions and delete markers.
 func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opts DeleteOptions) (DeleteResult, error) {
 	if opts.VersionID != "" {
-		return l.deleteVersion(ctx, bucket, key, opts.VersionID)
+		return l.deleteVersion(ctx, bucket, key, opts.VersionID, opts.IfUnmodifiedSince)
 	}
 	op := "delete " + bucket + "/" + key
 	if err := l.requireBucket(ctx, bucket); err != nil {
@@ -34,13 +35,8 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 		return DeleteResult{}, err
 	}
 	cur := st.live()
-	if !opts.IfUnmodifiedSince.IsZero() {
-		if cur == nil {
-			return DeleteResult{}, nil // nothing current to expire
-		}
-		if hlcTime(cur.modified).After(opts.IfUnmodifiedSince) {
-			return DeleteResult{}, fmt.Errorf("%s: current version created %v: %w", op, hlcTime(cur.modified), ErrPreconditionFailed)
-		}
+	if err := checkUnmodified(op, cur, opts.IfUnmodifiedSince); err != nil {
+		return DeleteResult{}, err
 	}
 	if pre.state == VersioningOff {
 		if cur == nil {
@@ -56,7 +52,7 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 				{Kind: storage.OpPutIfNewer, Key: lkey, Value: entry, HLC: hlc},
 			}
 		})
-		_, err := l.committed(op, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, pre, errs)
+		_, err := l.committed(ctx, op, bucket, key, &objectRecord{hlc: hlc, tombstone: true}, pre, errs, nil)
 		return DeleteResult{}, err
 	}
 	// A delete marker: a version without data that hides the key. With
@@ -65,14 +61,28 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 	pre.stamp(rec)
 	value, entry := rec.marshal(), entryOf(rec).marshal()
 	keys := pre.keys(bucket, key, rec)
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
+	errs, res := l.applySlotsTraced(ctx, st.placed, func(j int) []storage.Op {
 		return pre.ops(keys, rec, j, value, entry, "")
 	})
-	info, err := l.committed(op, bucket, key, rec, pre, errs)
+	info, err := l.committed(ctx, op, bucket, key, rec, pre, errs, res)
 	if err != nil {
 		return DeleteResult{}, err
 	}
 	return DeleteResult{VersionID: info.VersionID, DeleteMarker: true}, nil
+}
+
+// checkUnmodified applies DeleteOptions.IfUnmodifiedSince to the version
+// v a delete acts on (nil: none).
+func checkUnmodified(op string, v *objectRecord, t time.Time) error {
+	switch {
+	case t.IsZero():
+		return nil
+	case v == nil:
+		return fmt.Errorf("%s: no such version: %w", op, ErrPreconditionFailed)
+	case hlcTime(v.modified).After(t):
+		return fmt.Errorf("%s: version created %v: %w", op, hlcTime(v.modified), ErrPreconditionFailed)
+	}
+	return nil
 }
 
 // sameVersion reports whether r is a record of the version v.
@@ -119,7 +129,7 @@ func (l *Layer) versionStates(ctx context.Context, bucket, key, slot string) (he
 // current version, the next newest version becomes current (its record is
 // copied into o/ and l/), or the key has no current version left. A
 // version that does not exist is deleted already, as in S3.
-func (l *Layer) deleteVersion(ctx context.Context, bucket, key, versionID string) (DeleteResult, error) {
+func (l *Layer) deleteVersion(ctx context.Context, bucket, key, versionID string, ifUnmodifiedSince time.Time) (DeleteResult, error) {
 	op := "delete " + bucket + "/" + key + " version " + versionID
 	if !ValidVersionID(versionID) {
 		return DeleteResult{}, fmt.Errorf("%s: %w", op, ErrInvalidArgument)
@@ -145,6 +155,9 @@ func (l *Layer) deleteVersion(ctx context.Context, bucket, key, versionID string
 	var legacy bool
 	if h := head.cur; slot == "" && h != nil && !h.tombstone && !h.versioned && (target == nil || h.hlc > target.hlc) {
 		target, legacy = h, true
+	}
+	if err := checkUnmodified(op, target, ifUnmodifiedSince); err != nil {
+		return DeleteResult{}, err
 	}
 	if target == nil {
 		return DeleteResult{VersionID: versionID}, nil
@@ -225,6 +238,11 @@ func (l *Layer) deleteVersion(ctx context.Context, bucket, key, versionID string
 		}
 	}
 	l.removeShards(placed, names)
+	if wasCurrent && !legacy {
+		// A version written while this one was removed may have lost
+		// its place as current to the version made current here.
+		l.settleHead(ctx, bucket, key)
+	}
 	return DeleteResult{VersionID: versionID, DeleteMarker: target.deleteMarker}, nil
 }
 

@@ -48,7 +48,9 @@
 // (shardNames is empty). List entries carry the same flags, and the
 // creation HLC, version ID and tags when the bucket has had versioning;
 // in buckets that never had it they keep their short form. Upload records
-// carry the tags the completed object gets.
+// carry the tags the completed object gets. In v/ and w/ keys the object
+// key has its 0x00 and 0x01 bytes escaped (0x01 0x01, 0x01 0x02), so the
+// 0x00 after it is unambiguous and keys keep their order.
 //
 // # Writes
 //
@@ -127,7 +129,12 @@
 // past the one they replace plus up to 255 random nanoseconds
 // (rewriteHLC), not the clock: a new version written meanwhile, whose HLC
 // is the time of its write, still wins, and two gateways rewriting one
-// record at once pick the same winner on every node. A read counts the
+// record at once pick the same winner on every node. What that cannot
+// order (a new version whose current record arrives after such a
+// rewrite) the writer sees, from which of its records the nodes applied,
+// and settles: it copies the newest version over the current records
+// (head.go); the remover of a current version and the tagger of one do
+// the same after their write. A read counts the
 // copies of one version (same ID and creation HLC) together whatever
 // their write HLC, so a tag change that missed a node does not cost the
 // version a holder; when too few current records agree to decode the
@@ -152,8 +159,10 @@
 // Last; resumable after a key) and DeleteObjectVersion, the S3 API's own
 // path: with a VersionID it removes that version or delete marker and
 // frees its shard files; without, it deletes the key as S3 does (a delete
-// marker with versioning), and IfUnmodifiedSince makes that conditional
-// on the current version being the one the worker judged.
+// marker with versioning). IfUnmodifiedSince makes either conditional on
+// the version acted on still being the one the worker judged (it exists
+// and was created no later), failing with ErrPreconditionFailed
+// otherwise: a newer current version, a null version replaced since.
 //
 // Measured (BenchmarkManyVersions, 3 local nodes, 1,000 other keys, 4 KiB
 // versions, machine shared with other builds, load average ~12 on 2

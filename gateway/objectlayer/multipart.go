@@ -366,7 +366,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 	tomb := (&uploadRecord{hlc: rec.hlc, tombstone: true}).marshal()
 	keys := pre.keys(bucket, key, rec)
 	ukey := uploadKey(bucket, key, uploadID)
-	errs := l.applySlots(ctx, placed, func(j int) []storage.Op {
+	errs, res := l.applySlotsTraced(ctx, placed, func(j int) []storage.Op {
 		value := appendNode(append(make([]byte, 0, len(common)+4), common...), j, 0)
 		ops := pre.ops(keys, rec, j, value, entry, "")
 		ops = append(ops, storage.Op{Kind: storage.OpPutIfNewer, Key: ukey, Value: tomb, HLC: rec.hlc})
@@ -377,7 +377,7 @@ func (l *Layer) CompleteMultipartUpload(ctx context.Context, bucket, key, upload
 		// files stay behind rather than risk the new object's.
 		pre.forgetReplaced()
 	}
-	return l.committed(op, bucket, key, rec, pre, errs)
+	return l.committed(ctx, op, bucket, key, rec, pre, errs, res)
 }
 
 // multipartChecksums returns the object's checksum from its parts': for

@@ -53,29 +53,26 @@ func (l *Layer) prefetch(ctx context.Context, bucket, key string) *prefetched {
 	p := &prefetched{st: &objectState{placed: l.topo.Place(bucket, key)}, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		p.state, p.err = l.versioning(ctx, bucket, false)
+		// The state is nearly always cached; the key's records are read
+		// at once beside it, the null version's once the state says so.
+		forEach(2, func(i int) {
+			if i == 0 {
+				p.state, p.err = l.versioning(ctx, bucket, false)
+			} else {
+				l.fetchObject(ctx, p.st, objectKey(bucket, key))
+			}
+		})
 		if p.err != nil {
 			return
-		}
-		okey := objectKey(bucket, key)
-		if p.state != VersioningSuspended {
-			l.fetchObject(ctx, p.st, okey)
-		} else {
-			forEach(2, func(i int) {
-				if i == 0 {
-					l.fetchObject(ctx, p.st, okey)
-				} else {
-					p.fetchNull(ctx, l, bucket, key)
-				}
-			})
 		}
 		p.st.choose(l.topo.WriteQuorum())
 		if p.state == VersioningOff && p.st.anyVersioned() {
 			// The key has versions: the bucket had versioning after all,
 			// and this gateway's cached state is behind.
-			if p.state, p.err = l.versioning(ctx, bucket, true); p.err == nil && p.state == VersioningSuspended {
-				p.fetchNull(ctx, l, bucket, key)
-			}
+			p.state, p.err = l.versioning(ctx, bucket, true)
+		}
+		if p.err == nil && p.state == VersioningSuspended {
+			p.fetchNull(ctx, l, bucket, key)
 		}
 	}()
 	return p
@@ -389,15 +386,16 @@ func (l *Layer) putInline(ctx context.Context, bucket, key string, body io.Reade
 	}
 	entry := entryOf(rec).marshal()
 	keys := pre.keys(bucket, key, rec)
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
+	errs, res := l.applySlotsTraced(ctx, st.placed, func(j int) []storage.Op {
 		return pre.ops(keys, rec, j, aw[j].b, entry, "")
 	})
+	info, err := l.committed(ctx, op, bucket, key, rec, pre, errs, res)
 	for j, err := range errs {
 		if err == nil {
 			l.putRecordBuf(aw[j].b)
 		}
 	}
-	return l.committed(op, bucket, key, rec, pre, errs)
+	return info, err
 }
 
 // inlineLayout is the layout of an inline object of size bytes: one block
@@ -415,8 +413,11 @@ func (l *Layer) inlineLayout(size int64) erasure.Layout {
 }
 
 // committed finishes a write: it checks the write quorum and queues the
-// removal of the shard files of the versions it replaced.
-func (l *Layer) committed(op, bucket, key string, rec *objectRecord, pre *prefetched, errs []error) (ObjectInfo, error) {
+// removal of the shard files of the versions it replaced. A versioned
+// write whose version record and current record took different sides of
+// a race on some node (res, nil for unversioned writes) settles which
+// version is current.
+func (l *Layer) committed(ctx context.Context, op, bucket, key string, rec *objectRecord, pre *prefetched, errs []error, res []slotApply) (ObjectInfo, error) {
 	ok := countNil(errs)
 	if ok < l.topo.WriteQuorum() {
 		return ObjectInfo{}, quorumError(op, ok, l.topo.WriteQuorum(), errs)
@@ -426,6 +427,12 @@ func (l *Layer) committed(op, bucket, key string, rec *objectRecord, pre *prefet
 		l.queueRepair(bucket, key, len(errs)-ok, false, "write missed nodes")
 	}
 	l.removeReplaced(pre, errs)
+	if rec.versioned && res != nil {
+		k := pre.keys(bucket, key, rec)
+		if raced(res, errs, k.vkey, k.okey) {
+			l.settleHead(ctx, bucket, key)
+		}
+	}
 	return objectInfo(bucket, key, rec), nil
 }
 
@@ -448,16 +455,32 @@ func (l *Layer) removeReplaced(pre *prefetched, errs []error) {
 // nil, in parallel, and returns each slot's error (errSkipped for slots
 // without ops).
 func (l *Layer) applySlots(ctx context.Context, placed []int, ops func(j int) []storage.Op) []error {
+	errs, _ := l.applySlotsTraced(ctx, placed, ops)
+	return errs
+}
+
+// slotApply is what one slot of a write sent and which of its ops the
+// node applied.
+type slotApply struct {
+	ops     []storage.Op
+	applied []bool
+}
+
+// applySlotsTraced is applySlots that also returns each slot's ops and
+// the node's answer of which it applied.
+func (l *Layer) applySlotsTraced(ctx context.Context, placed []int, ops func(j int) []storage.Op) ([]error, []slotApply) {
 	errs := make([]error, len(placed))
+	res := make([]slotApply, len(placed))
 	forEach(len(placed), func(j int) {
 		o := ops(j)
 		if o == nil {
 			errs[j] = errSkipped
 			return
 		}
-		_, errs[j] = l.apply(ctx, placed[j], storage.Batch{Ops: o})
+		res[j].ops = o
+		res[j].applied, errs[j] = l.apply(ctx, placed[j], storage.Batch{Ops: o})
 	})
-	return errs
+	return errs, res
 }
 
 // errSkipped marks a slot a write did not go to.
@@ -495,7 +518,7 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 	common := rec.appendCommon(nil)
 	entry := entryOf(rec).marshal()
 	keys := pre.keys(bucket, key, rec)
-	errs := l.applySlots(ctx, st.placed, func(j int) []storage.Op {
+	errs, res := l.applySlotsTraced(ctx, st.placed, func(j int) []storage.Op {
 		if !up.ok[j] {
 			return nil
 		}
@@ -503,7 +526,7 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 		return pre.ops(keys, rec, j, value, entry, up.names[j])
 	})
 	up.abort(l, errs)
-	return l.committed(op, bucket, key, rec, pre, errs)
+	return l.committed(ctx, op, bucket, key, rec, pre, errs, res)
 }
 
 // shardUpload is a body streamed into temporary shard files.

@@ -101,6 +101,11 @@ func (l *Layer) PutObjectTags(ctx context.Context, bucket, key, versionID string
 	if ok := countNil(errs); ok < l.topo.WriteQuorum() {
 		return ObjectInfo{}, quorumError(op, ok, l.topo.WriteQuorum(), errs)
 	}
+	if current && ver != nil {
+		// A version written meanwhile may have lost its place as current
+		// to the rewritten record.
+		l.settleHead(ctx, bucket, key)
+	}
 	info := objectInfo(bucket, key, target)
 	info.Tags = tags
 	return info, nil

@@ -1,6 +1,7 @@
 package objectlayer
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -108,13 +109,14 @@ func slotOf(hasVersionID bool, id string) string {
 }
 
 // versionKey is the key of the v/ (prefixVersion) or w/ record of the
-// version in slot of bucket/key.
+// version in slot of bucket/key: prefix, bucket, 0, the escaped key, 0,
+// slot.
 func versionKey(prefix, bucket, key, slot string) []byte {
 	k := make([]byte, 0, len(prefix)+len(bucket)+len(key)+2+len(slot))
 	k = append(k, prefix...)
 	k = append(k, bucket...)
 	k = append(k, 0)
-	k = append(k, key...)
+	k = appendEscapedKey(k, key)
 	k = append(k, 0)
 	return append(k, slot...)
 }
@@ -122,15 +124,51 @@ func versionKey(prefix, bucket, key, slot string) []byte {
 // versionScope is the prefix of every v/ or w/ key of bucket/key.
 func versionScope(prefix, bucket, key string) []byte { return versionKey(prefix, bucket, key, "") }
 
-// splitVersionKey splits the part of a v/ or w/ key after its bucket
-// scope into the object key and the slot. Slots never hold a 0 byte.
-func splitVersionKey(rest []byte) (key, slot string, ok bool) {
-	for i := len(rest) - 1; i >= 0; i-- {
-		if rest[i] == 0 {
-			return string(rest[:i]), string(rest[i+1:]), true
+// appendEscapedKey appends an object key with its 0x00 and 0x01 bytes
+// written as 0x01 0x01 and 0x01 0x02, so that the 0x00 after it in a v/ or
+// w/ key ends it even for keys that hold one. The escape keeps both the
+// order of keys and prefixes: esc(p+s) = esc(p)+esc(s).
+func appendEscapedKey(b []byte, key string) []byte {
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; c {
+		case 0, 1:
+			b = append(b, 1, c+1)
+		default:
+			b = append(b, c)
 		}
 	}
-	return "", "", false
+	return b
+}
+
+// unescapeKey reverses appendEscapedKey.
+func unescapeKey(b []byte) (string, bool) {
+	if bytes.IndexByte(b, 1) < 0 {
+		return string(b), true
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != 1 {
+			out = append(out, b[i])
+			continue
+		}
+		if i+1 == len(b) || b[i+1] < 1 || b[i+1] > 2 {
+			return "", false
+		}
+		out = append(out, b[i+1]-1)
+		i++
+	}
+	return string(out), true
+}
+
+// splitVersionKey splits the part of a v/ or w/ key after its bucket
+// scope into the object key and the slot.
+func splitVersionKey(rest []byte) (key, slot string, ok bool) {
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return "", "", false
+	}
+	key, ok = unescapeKey(rest[:i])
+	return key, string(rest[i+1:]), ok
 }
 
 // rewriteHLC is the write HLC of a rewrite of a record whose HLC is h (a

@@ -704,6 +704,24 @@ func TestWalkVersions(t *testing.T) {
 	if res, err := l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{IfUnmodifiedSince: infos[3].LastModified}); err != nil || !res.DeleteMarker {
 		t.Errorf("expiry of the current version: %+v, %v", res, err)
 	}
+	// Under a delete marker there is no current version to expire.
+	if _, err := l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{IfUnmodifiedSince: time.Now()}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("expiry under a delete marker: %v", err)
+	}
+	// A version removal with the condition: a null version replaced since
+	// it was seen stays, a missing version is a failed condition.
+	mustSetVersioning(t, l, "b", VersioningSuspended)
+	n1 := mustPut(t, l, "b", "null-key", []byte("1"))
+	n2 := mustPut(t, l, "b", "null-key", []byte("2"))
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n1.LastModified}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("removal of a replaced null version: %v", err)
+	}
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n2.LastModified}); err != nil {
+		t.Errorf("removal of the null version seen: %v", err)
+	}
+	if _, err := l.DeleteObjectVersion(ctx, "b", "null-key", DeleteOptions{VersionID: NullVersionID, IfUnmodifiedSince: n2.LastModified}); !errors.Is(err, ErrPreconditionFailed) {
+		t.Errorf("removal of a removed version: %v", err)
+	}
 }
 
 func TestVersionsWithZoneDown(t *testing.T) {
@@ -847,4 +865,232 @@ func toNodes(f []*faultyNode) []storage.Node {
 		out[i] = n
 	}
 	return out
+}
+
+// A gateway whose cached versioning state is behind must not overwrite (and
+// free the shard files of) a version another gateway wrote with versioning
+// on: meeting a versioned record makes it read the state again.
+func TestStaleVersioningStateKeepsVersions(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	a := c.layer
+	b, err := New(toNodes(c.nodes), c.topo, Options{Logger: a.log, ProbeInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx := context.Background()
+	mustMakeBucket(t, a, "b")
+	if s, err := b.BucketVersioning(ctx, "b"); err != nil || s != VersioningOff {
+		t.Fatalf("b sees %q, %v", s, err) // and caches it
+	}
+	mustSetVersioning(t, a, "b", VersioningEnabled)
+	first := randomBytes(1, 300<<10)
+	v1 := mustPut(t, a, "b", "k", first)
+	second := randomBytes(2, 200<<10)
+	v2 := mustPut(t, b, "b", "k", second)
+	if !ValidVersionID(v2.VersionID) || v2.VersionID == NullVersionID {
+		t.Fatalf("write through the stale gateway got version %q", v2.VersionID)
+	}
+	if got := mustGetVersion(t, b, "b", "k", v1.VersionID); !bytes.Equal(got, first) {
+		t.Fatal("the first version was lost")
+	}
+	b.Close() // waits for its background removals
+	if files, _ := c.shardFiles(t); len(files) != 6 {
+		t.Errorf("%d shard files, want 6", len(files))
+	}
+}
+
+func TestEscapedKeysKeepOrder(t *testing.T) {
+	t.Parallel()
+	keys := []string{"", "\x00", "\x00\x00", "\x01", "\x01\x00", "\x02", "a", "a\x00", "a\x00b", "a\x01", "a\x01\x02", "a\x02", "ab", "\xff"}
+	for i, k := range keys {
+		got, ok := unescapeKey(appendEscapedKey(nil, k))
+		if !ok || got != k {
+			t.Fatalf("%q round trips to %q", k, got)
+		}
+		for _, o := range keys[i+1:] {
+			a := append(appendEscapedKey(nil, k), 0, 'z')
+			b := append(appendEscapedKey(nil, o), 0)
+			if bytes.Compare(a, b) >= 0 {
+				t.Errorf("version keys of %q sort after %q's", k, o)
+			}
+		}
+	}
+	for _, bad := range []string{"\x01", "\x01\x03", "a\x01"} {
+		if _, ok := unescapeKey([]byte(bad)); ok {
+			t.Errorf("%q unescaped", bad)
+		}
+	}
+
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	mustMakeBucket(t, l, "b")
+	mustSetVersioning(t, l, "b", VersioningEnabled)
+	m := versionModel{}
+	for _, k := range []string{"n", "n\x00", "n\x00a", "n\x01", "n\x02", "n/x"} {
+		for i := range 2 {
+			info := mustPut(t, l, "b", k, []byte{byte(i)})
+			m[k] = append([]modelVersion{{id: info.VersionID}}, m[k]...)
+		}
+	}
+	want := m.expect("n")
+	for _, maxKeys := range []int{1, 3, 1000} {
+		if got := flatVersions(listVersions(t, l, "b", ListVersionsOptions{Prefix: "n", MaxKeys: maxKeys}).Versions); !slices.Equal(got, want) {
+			t.Fatalf("max-keys %d:\n got %q\nwant %q", maxKeys, got, want)
+		}
+	}
+	if got := flatVersions(listVersions(t, l, "b", ListVersionsOptions{Prefix: "n\x00"}).Versions); !slices.Equal(got, m.expect("n\x00")) {
+		t.Fatalf("prefix n\\x00: %q", got)
+	}
+}
+
+// Writers add versions and removers take away whatever version is current,
+// through two gateways at once: in the end the current version is the
+// newest one left, as each gateway sees it.
+func TestConcurrentRemovalsOfCurrentVersion(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	mustMakeBucket(t, c.layer, "b")
+	mustSetVersioning(t, c.layer, "b", VersioningEnabled)
+	other, err := New(toNodes(c.nodes), c.topo, Options{Logger: c.layer.log, ProbeInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	layers := []*Layer{c.layer, other}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		l := layers[w%2]
+		wg.Go(func() {
+			for i := range 15 {
+				data := randomBytes(uint64(w*1000+i), 64+i)
+				if w >= 2 {
+					// Removers: the current version goes, or a tag
+					// changes on it.
+					cur, err := l.StatObject(ctx, "b", "k")
+					if err != nil {
+						continue
+					}
+					if i%3 == 0 {
+						_, err = l.PutObjectTags(ctx, "b", "k", cur.VersionID, map[string]string{"i": fmt.Sprint(i)})
+					} else {
+						_, err = l.DeleteObjectVersion(ctx, "b", "k", DeleteOptions{VersionID: cur.VersionID})
+					}
+					if err != nil && !errors.Is(err, ErrNoSuchVersion) {
+						t.Error(err)
+					}
+					continue
+				}
+				if _, err := l.PutObject(ctx, "b", "k", bytes.NewReader(data), putOpts(data)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, l := range layers {
+		vs := versionsOf(t, l, "b", "k")
+		cur, err := l.StatObject(ctx, "b", "k")
+		if len(vs) == 0 {
+			if !errors.Is(err, ErrNoSuchKey) {
+				t.Fatalf("no versions left, current %+v, %v", cur, err)
+			}
+			continue
+		}
+		if err != nil || cur.VersionID != vs[0].VersionID {
+			t.Fatalf("current %s (%v); newest listed %s of %v", cur.VersionID, err, vs[0].VersionID, versionIDs(vs))
+		}
+		res, err := l.ListObjects(ctx, "b", ListOptions{})
+		if err != nil || len(res.Objects) != 1 || !res.Objects[0].LastModified.Equal(vs[0].LastModified) {
+			t.Fatalf("list objects %+v, %v; newest version %+v", res, err, vs[0])
+		}
+	}
+}
+
+// The current records left behind by a race (an older version copied over
+// them after a newer one was written) are settled to the newest version.
+func TestSettleHead(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	mustSetVersioning(t, l, "b", VersioningEnabled)
+	older := randomBytes(1, 200<<10)
+	vOld := mustPut(t, l, "b", "k", older)
+	newer := []byte("newer")
+	vNew := mustPut(t, l, "b", "k", newer)
+
+	// What a lost race leaves: each node's o/ and l/ hold the older
+	// version, written with a higher HLC than the newer one's.
+	placed := l.topo.Place("b", "k")
+	for j, i := range placed {
+		v, err := c.nodes[i].Get(ctx, versionKey(prefixVersion, "b", "k", vOld.VersionID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := decodeObjectRecord(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.hlc = l.clock.next()
+		if _, err := c.nodes[i].Apply(ctx, storage.Batch{Ops: []storage.Op{
+			{Kind: storage.OpPutIfNewer, Key: objectKey("b", "k"), Value: r.marshal(), HLC: r.hlc},
+			{Kind: storage.OpPutIfNewer, Key: listKey("b", "k"), Value: entryOf(r).marshal(), HLC: r.hlc},
+		}}); err != nil {
+			t.Fatalf("slot %d: %v", j, err)
+		}
+	}
+	if cur, _ := l.StatObject(ctx, "b", "k"); cur.VersionID != vOld.VersionID {
+		t.Fatalf("the race was not set up: current %s", cur.VersionID)
+	}
+	l.settleHead(ctx, "b", "k")
+	if cur, err := l.StatObject(ctx, "b", "k"); err != nil || cur.VersionID != vNew.VersionID {
+		t.Fatalf("after settling: current %+v, %v", cur, err)
+	}
+	checkObject(t, l, "b", "k", newer)
+	if got := mustGetVersion(t, l, "b", "k", vOld.VersionID); !bytes.Equal(got, older) {
+		t.Fatal("older version lost")
+	}
+	// Settled records stay settled; with no version left the current
+	// records go.
+	l.settleHead(ctx, "b", "k")
+	for _, id := range []string{vNew.VersionID, vOld.VersionID} {
+		mustDelete(t, l, "b", "k", id)
+	}
+	l.settleHead(ctx, "b", "k")
+	if _, err := l.StatObject(ctx, "b", "k"); !errors.Is(err, ErrNoSuchKey) {
+		t.Fatalf("stat with no versions left: %v", err)
+	}
+}
+
+func TestRaced(t *testing.T) {
+	vkey, okey := []byte("v"), []byte("o")
+	ops := []storage.Op{
+		{Kind: storage.OpPutIfNewer, Key: vkey},
+		{Kind: storage.OpCommitShard, Key: vkey, Name: "s"},
+		{Kind: storage.OpPutIfNewer, Key: []byte("w")},
+		{Kind: storage.OpPutIfNewer, Key: okey},
+	}
+	for _, tc := range []struct {
+		applied [][]bool
+		errs    []error
+		want    bool
+	}{
+		{[][]bool{{true, true, true, true}, {true, true, true, true}}, []error{nil, nil}, false},
+		{[][]bool{{false, false, false, false}, {true, true, true, true}}, []error{nil, nil}, false},
+		{[][]bool{{true, true, true, false}, {true, true, true, true}}, []error{nil, nil}, true},
+		{[][]bool{{false, false, false, true}, nil}, []error{nil, errSkipped}, true},
+		{[][]bool{{true, true, true, false}, nil}, []error{errSkipped, errSkipped}, false},
+	} {
+		res := make([]slotApply, len(tc.applied))
+		for j, a := range tc.applied {
+			res[j] = slotApply{ops: ops, applied: a}
+		}
+		if got := raced(res, tc.errs, vkey, okey); got != tc.want {
+			t.Errorf("%v %v: raced %v", tc.applied, tc.errs, got)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"strings"
 	"time"
 )
 
@@ -70,6 +71,7 @@ func (p *peekScan) seek(to []byte) {
 }
 
 // versionLister walks the versions of a bucket; see the top of the file.
+// Keys in w/ are escaped (appendEscapedKey); the l/ ones are not.
 type versionLister struct {
 	l                 *Layer
 	prefix, delimiter string
@@ -99,20 +101,20 @@ func (l *Layer) newVersionLister(ctx context.Context, bucket, prefix, delimiter,
 		scopeW:    bucketScope(prefixVersionList, bucket),
 	}
 	startL := append(bytes.Clone(v.scopeL), prefix...)
-	startW := append(bytes.Clone(v.scopeW), prefix...)
+	startW := appendEscapedKey(bytes.Clone(v.scopeW), prefix)
 	endL, endW := prefixEnd(startL), prefixEnd(startW)
 	var fromL, fromW []byte
 	switch {
 	case keyMarker == "":
 	case isCommonPrefix(keyMarker, prefix, delimiter):
 		fromL = prefixEnd(append(bytes.Clone(v.scopeL), keyMarker...))
-		fromW = prefixEnd(append(bytes.Clone(v.scopeW), keyMarker...))
+		fromW = prefixEnd(appendEscapedKey(bytes.Clone(v.scopeW), keyMarker))
 	case versionMarker == "":
 		fromL = append(append(bytes.Clone(v.scopeL), keyMarker...), 0)
-		fromW = prefixEnd(append(append(bytes.Clone(v.scopeW), keyMarker...), 0))
+		fromW = prefixEnd(append(appendEscapedKey(bytes.Clone(v.scopeW), keyMarker), 0))
 	default:
 		fromL = append(append(bytes.Clone(v.scopeL), keyMarker...), 0)
-		keyW := append(append(bytes.Clone(v.scopeW), keyMarker...), 0)
+		keyW := append(appendEscapedKey(bytes.Clone(v.scopeW), keyMarker), 0)
 		null, err := v.readNull(ctx, keyW, tolerance(l))
 		if err != nil {
 			return nil, err
@@ -140,7 +142,7 @@ func (l *Layer) newVersionLister(ctx context.Context, bucket, prefix, delimiter,
 	if bytes.Compare(fromW, startW) > 0 {
 		startW = fromW
 	}
-	if v.inKey && !bytes.HasPrefix(v.keyW, append(bytes.Clone(v.scopeW), prefix...)) {
+	if v.inKey && !strings.HasPrefix(keyMarker, prefix) {
 		v.inKey, v.held = false, nil // the marker lies outside the prefix
 	}
 	nodes := l.allNodes()
@@ -236,7 +238,7 @@ func (v *versionLister) next(ctx context.Context) (item versionItem, ok bool, er
 			if err != nil {
 				return item, false, err
 			}
-			if skey != nil && bytes.HasPrefix(skey, v.keyW) && bytes.IndexByte(skey[len(v.keyW):], 0) < 0 {
+			if skey != nil && bytes.HasPrefix(skey, v.keyW) {
 				slot := string(skey[len(v.keyW):])
 				e, live := v.chooseVersion(vals, v.vers.m.failed)
 				v.vers.take()
@@ -302,7 +304,7 @@ func (v *versionLister) next(ctx context.Context) (item versionItem, ok bool, er
 			v.heads.take()
 		}
 		v.inKey, v.key, v.held, v.pending, v.skipNull, v.afterOrder, v.emitted, v.prev = true, key, nil, nil, false, "", 0, 0
-		v.keyW = append(append(append(v.keyW[:0], v.scopeW...), key...), 0)
+		v.keyW = append(appendEscapedKey(append(v.keyW[:0], v.scopeW...), key), 0)
 		legacy := hasHead && !head.tombstone && !head.versioned
 		if cp, isCP := commonPrefix(key, v.prefix, v.delimiter); isCP {
 			v.inKey = false
@@ -314,7 +316,7 @@ func (v *versionLister) next(ctx context.Context) (item versionItem, ok bool, er
 				continue
 			}
 			v.heads.seek(prefixEnd(append(bytes.Clone(v.scopeL), cp...)))
-			v.vers.seek(prefixEnd(append(bytes.Clone(v.scopeW), cp...)))
+			v.vers.seek(prefixEnd(appendEscapedKey(bytes.Clone(v.scopeW), cp)))
 			return versionItem{key: cp, prefix: true}, true, nil
 		}
 		if legacy {
@@ -332,7 +334,7 @@ func (v *versionLister) next(ctx context.Context) (item versionItem, ok bool, er
 func (v *versionLister) anyVersion(ctx context.Context) (bool, error) {
 	for {
 		skey, vals, err := v.vers.peek(ctx)
-		if err != nil || skey == nil || !bytes.HasPrefix(skey, v.keyW) || bytes.IndexByte(skey[len(v.keyW):], 0) >= 0 {
+		if err != nil || skey == nil || !bytes.HasPrefix(skey, v.keyW) {
 			return false, err
 		}
 		_, live := v.chooseVersion(vals, v.vers.m.failed)
