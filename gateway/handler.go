@@ -42,6 +42,10 @@ type Config struct {
 	// Metrics, when set, appends the embedding program's metrics (node
 	// state, process memory) to /metrics in the Prometheus text format.
 	Metrics func(w io.Writer)
+	// LifecycleDay is the length of a lifecycle day (zones3
+	// --lifecycle-day) by which the gateway tells objects already due
+	// for expiration and the x-amz-expiration header; 0 means 24h.
+	LifecycleDay time.Duration
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -57,6 +61,7 @@ func New(cfg Config) http.Handler {
 		extraMetrics: cfg.Metrics,
 		authz:        cfg.Authorizer,
 	}
+	h.lifecycles.day = cfg.LifecycleDay
 	if h.region == "" {
 		h.region = "us-east-1"
 	}
@@ -92,6 +97,8 @@ type handler struct {
 	authz  Authorizer
 	// policies caches the parsed bucket policies.
 	policies policyCache
+	// lifecycles caches the parsed lifecycle configurations.
+	lifecycles lifecycleCache
 }
 
 // request is what the handlers of one S3 call share.

@@ -89,7 +89,8 @@ type DeleteOptions struct {
 	// IfUnmodifiedSince, when set and VersionID is "", makes the delete
 	// fail with ErrPreconditionFailed unless the current version was
 	// created at or before it, so that a lifecycle expiration never hits
-	// a version written after it decided.
+	// a version written after it decided; with no current version left
+	// it fails with ErrNoSuchKey.
 	IfUnmodifiedSince time.Time
 }
 

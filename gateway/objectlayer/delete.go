@@ -36,7 +36,8 @@ func (l *Layer) DeleteObjectVersion(ctx context.Context, bucket, key string, opt
 	cur := st.live()
 	if !opts.IfUnmodifiedSince.IsZero() {
 		if cur == nil {
-			return DeleteResult{}, nil // nothing current to expire
+			// Nothing current to expire: the caller's view is stale.
+			return DeleteResult{}, fmt.Errorf("%s: no current version: %w", op, ErrNoSuchKey)
 		}
 		if hlcTime(cur.modified).After(opts.IfUnmodifiedSince) {
 			return DeleteResult{}, fmt.Errorf("%s: current version created %v: %w", op, hlcTime(cur.modified), ErrPreconditionFailed)
