@@ -114,6 +114,7 @@ func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) 
 				fmt.Fprintf(w, "  %s\n", l)
 			}
 		}
+		writeLifecycleStatus(w, string(body))
 	} else {
 		fmt.Fprintln(w, "nodes:       no metrics available")
 	}
