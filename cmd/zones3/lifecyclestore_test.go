@@ -19,7 +19,7 @@ import (
 
 // openTestLayer is an object layer over three Pebble nodes in temporary
 // folders, and the folders.
-func openTestLayer(t *testing.T) (*objectlayer.Layer, []string) {
+func openTestLayer(t testing.TB) (*objectlayer.Layer, []string) {
 	t.Helper()
 	var nodes []storage.Node
 	var pnodes []placement.Node
@@ -47,7 +47,7 @@ func openTestLayer(t *testing.T) (*objectlayer.Layer, []string) {
 	return layer, dirs
 }
 
-func putObject(t *testing.T, l *objectlayer.Layer, bucket, key string, size int, tags map[string]string) objectlayer.ObjectInfo {
+func putObject(t testing.TB, l *objectlayer.Layer, bucket, key string, size int, tags map[string]string) objectlayer.ObjectInfo {
 	t.Helper()
 	body := bytes.Repeat([]byte{'x'}, size)
 	info, err := l.PutObject(context.Background(), bucket, key, bytes.NewReader(body), objectlayer.PutOptions{
