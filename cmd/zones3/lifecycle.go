@@ -49,6 +49,12 @@ type lifecycleWorker struct {
 	done   sync.WaitGroup
 }
 
+// lifecycleParallel is how many expirations the worker runs at once. Each
+// is a synced write on every node; the nodes' group commit makes 32 at a
+// time about four times as fast as the worker's default of 8 (see
+// lifecycle/doc.go).
+const lifecycleParallel = 32
+
 // startLifecycle starts the worker over layer until ctx is done; stop
 // waits for it to release its lease.
 func startLifecycle(ctx context.Context, layer *objectlayer.Layer, flags lifecycleFlags, log *slog.Logger) (*lifecycleWorker, error) {
@@ -58,6 +64,7 @@ func startLifecycle(ctx context.Context, layer *objectlayer.Layer, flags lifecyc
 		Meta:     meta,
 		Interval: flags.interval,
 		Day:      flags.day,
+		Parallel: lifecycleParallel,
 		Logger:   log,
 	})
 	if err != nil {

@@ -72,6 +72,13 @@ func fillBucket(b *testing.B, l *objectlayer.Layer, bucket string, n int) {
 	wg.Wait()
 }
 
+// benchParallel is ZONES3_LC_BENCH_PARALLEL, the worker's Parallel (0:
+// its default).
+func benchParallel() int {
+	p, _ := strconv.Atoi(os.Getenv("ZONES3_LC_BENCH_PARALLEL"))
+	return p
+}
+
 // runOnePass runs a worker whose clock is a week ahead until it completed
 // a pass, and returns the pass record.
 func runOnePass(b *testing.B, l *objectlayer.Layer) *lifecycle.Pass {
@@ -79,6 +86,7 @@ func runOnePass(b *testing.B, l *objectlayer.Layer) *lifecycle.Pass {
 	w, err := lifecycle.NewWorker(lifecycle.WorkerConfig{
 		Store: newLifecycleStore(l), Meta: meta, Interval: time.Hour, Day: time.Hour,
 		Now:           func() time.Time { return time.Now().Add(7 * 24 * time.Hour) },
+		Parallel:      benchParallel(),
 		LeaseLifetime: 2 * time.Second, LeaseRenew: 500 * time.Millisecond,
 		Logger: slog.New(slog.DiscardHandler),
 	})
