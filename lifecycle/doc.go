@@ -216,9 +216,10 @@
 // read before the delete, which miss the 32 MiB block cache once the
 // records are in sstables (sstable iterators and pread); the rest of the
 // time the expirations wait for WAL syncs. What would lift it is a batched
-// delete in the object layer: the listing has already read every record
-// of the page, so one Apply per node could carry the page's tombstones,
-// guarded by the listed creation times, with one WAL sync per node per
+// delete in the object layer: the listing has already read each key's
+// list entry (its version and creation time), so one Apply per node could
+// carry a page's tombstones, each guarded by the listed creation time in
+// the node (as OpPutIfNewer guards by HLC), with one WAL sync per node per
 // page instead of one per 32 expirations, and without the separate quorum
 // read; a rate limit on the worker (expirations per second) would then
 // bound what it takes from the foreground.
