@@ -33,3 +33,19 @@ zones3_node_up{node="a"} 1
 		t.Errorf("status without lifecycle metrics: %q", b.String())
 	}
 }
+
+// FuzzWriteLifecycleStatus: whatever a gateway's /metrics holds, the
+// status reader never fails, and prints a section only for a gateway
+// with the worker's metrics.
+func FuzzWriteLifecycleStatus(f *testing.F) {
+	f.Add("zones3_lifecycle_lease_held 1\nzones3_lifecycle_lease_holder_info{holder=\"a b\"} 1\nzones3_lifecycle_last_pass_completed_timestamp_seconds 12.5\n")
+	f.Add("zones3_lifecycle_lease_holder_info{holder=\"\\\"} 1\nzones3_lifecycle_lease_held\n")
+	f.Add("zones3_lifecycle_last_pass_completed_timestamp_seconds 1e400\nzones3_lifecycle_lease_held 0")
+	f.Fuzz(func(t *testing.T, metrics string) {
+		var b strings.Builder
+		writeLifecycleStatus(&b, metrics)
+		if b.Len() > 0 && !strings.Contains(metrics, "zones3_lifecycle_lease_held") {
+			t.Fatalf("a lifecycle section without the worker's metrics:\n%s", b.String())
+		}
+	})
+}
