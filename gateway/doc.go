@@ -7,7 +7,12 @@
 // hash and x-amz-checksum-* verification in one streaming pass), the request
 // and response XML, conditional and range requests, object versioning
 // (versionId, delete markers, ListObjectVersions: versioning.go) and tag
-// sets of objects and buckets (tagging.go, parsed in tagparse.go), and the
+// sets of objects and buckets (tagging.go, parsed in tagparse.go), bucket
+// lifecycle configurations and their effect on requests (bucketconfig.go,
+// expiration.go: a current version already due by the rules answers GET
+// and HEAD with 404 NoSuchKey before the lifecycle worker removes it, with
+// days of Config.LifecycleDay; x-amz-expiration on PUT, GET, HEAD and
+// CompleteMultipartUpload), and the
 // mapping of every error to its S3 code, HTTP status and message
 // (errors.go). The storage work behind each call is done by an
 // objectlayer.API.

@@ -51,6 +51,10 @@ type Config struct {
 	Admin          Admin
 	AdminAccessKey string
 	Nodes          func() []AdminNode
+	// LifecycleDay is the length of a lifecycle day (zones3
+	// --lifecycle-day) by which the gateway tells objects already due
+	// for expiration and the x-amz-expiration header; 0 means 24h.
+	LifecycleDay time.Duration
 }
 
 // New returns the HTTP handler of the S3 API.
@@ -70,6 +74,7 @@ func New(cfg Config) http.Handler {
 		adminKey:     cfg.AdminAccessKey,
 		adminNodes:   cfg.Nodes,
 	}
+	h.lifecycles.day = cfg.LifecycleDay
 	if h.region == "" {
 		h.region = "us-east-1"
 	}
@@ -111,6 +116,8 @@ type handler struct {
 	admin      Admin
 	adminKey   string
 	adminNodes func() []AdminNode
+	// lifecycles caches the parsed lifecycle configurations.
+	lifecycles lifecycleCache
 }
 
 // request is what the handlers of one S3 call share.

@@ -226,6 +226,7 @@ func (h *handler) completeMultipartUpload(w *respWriter, r *http.Request, rq *re
 		loc.Path = "/" + rq.key
 	}
 	setVersionHeader(w.Header(), info.VersionID)
+	h.setExpirationHeader(r.Context(), w.Header(), rq.bucket, info)
 	x := newXMLBuf()
 	x.root("CompleteMultipartUploadResult")
 	x.elem("Location", loc.String())

@@ -212,6 +212,11 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 		var seen objectlayer.ObjectInfo
 		opts.Check = func(info objectlayer.ObjectInfo) error {
 			checked, seen = true, info
+			if rr.versionID == "" {
+				if err := h.checkExpired(r.Context(), w.Header(), rq.bucket, info); err != nil {
+					return err
+				}
+			}
 			p, err := rr.plan(info)
 			if err != nil {
 				return err
@@ -279,6 +284,11 @@ func (h *handler) headObject(w *respWriter, r *http.Request, rq *request) error 
 		deleteMarkerHeaders(w.Header(), info, err)
 		return err
 	}
+	if rr.versionID == "" {
+		if err := h.checkExpired(r.Context(), w.Header(), rq.bucket, info); err != nil {
+			return err
+		}
+	}
 	p, err := rr.plan(info)
 	switch {
 	case errors.Is(err, errNotModified):
@@ -323,6 +333,10 @@ func (h *handler) putObject(w *respWriter, r *http.Request, rq *request) error {
 	wh := w.Header()
 	wh["Etag"] = []string{`"` + info.ETag + `"`}
 	setVersionHeader(wh, info.VersionID)
+	if info.Tags == nil {
+		info.Tags = opts.Tags
+	}
+	h.setExpirationHeader(r.Context(), wh, rq.bucket, info)
 	sums := info.Checksums
 	if sums == nil {
 		sums = bd.Checksums()

@@ -395,14 +395,16 @@ type cluster struct {
 	endpoint string
 	gateway  *process
 	gwStarts int
+	// gwArgs are extra arguments of the gateway command.
+	gwArgs []string
 }
 
 // startCluster starts three nodes (zone-a, zone-b, zone-c) and a gateway
 // over plain HTTP, all with the same cluster secret, and waits until every
-// one is ready.
-func startCluster(t testing.TB) *cluster {
+// one is ready. gatewayArgs are added to the gateway's command line.
+func startCluster(t testing.TB, gatewayArgs ...string) *cluster {
 	t.Helper()
-	c := &cluster{t: t, gwListen: freeAddr(t)}
+	c := &cluster{t: t, gwListen: freeAddr(t), gwArgs: gatewayArgs}
 	c.endpoint = "http://" + c.gwListen
 	for _, z := range []string{"a", "b", "c"} {
 		n := &node{
@@ -435,6 +437,7 @@ func (c *cluster) startGateway() {
 	for _, n := range c.nodes {
 		args = append(args, "--node", n.zone+"="+n.listen)
 	}
+	args = append(args, c.gwArgs...)
 	c.gwStarts++
 	c.gateway = startProcess(c.t, fmt.Sprintf("gateway-%d", c.gwStarts), processEnv(clusterSecret), args...)
 	c.gateway.waitReady(c.endpoint + "/health/ready")

@@ -153,6 +153,9 @@ func adminStatus(ctx context.Context, cfg adminConfig, getenv env, w io.Writer) 
 			fmt.Fprintf(w, "operator API: %v\n", adminErr)
 		}
 	}
+	if status, body, err := fetch(ctx, client, cfg.endpoint+"/metrics", nil); err == nil && status == http.StatusOK {
+		writeLifecycleStatus(w, string(body))
+	}
 	if !ready {
 		return exitCodeError{code: exitError}
 	}

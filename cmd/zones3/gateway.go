@@ -85,7 +85,6 @@ func cmdGateway(ctx context.Context, args []string, getenv env, stdout, stderr i
 		return err
 	}
 	setMemoryLimit(getenv, log)
-	logLifecycleInactive(cfg.lifecycle, log)
 
 	srv, err := listenHTTP(cfg.listen, cfg.tls, log)
 	if err != nil {
@@ -112,7 +111,7 @@ func cmdGateway(ctx context.Context, args []string, getenv env, stdout, stderr i
 		topoNodes[i] = placement.Node{ID: n.addr, Zone: n.zone, Weight: 1}
 		zones[i] = n.zone
 	}
-	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, creds, iamKey, log); err != nil {
+	if err := serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, cfg.lifecycle, creds, iamKey, log); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
 	return nil

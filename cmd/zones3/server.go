@@ -85,7 +85,6 @@ func cmdServer(ctx context.Context, args []string, getenv env, stdout, stderr io
 	if source != fromEnv {
 		warnLooseMode(filepath.Join(cfg.data, credentialsFile), log)
 	}
-	logLifecycleInactive(cfg.lifecycle, log)
 
 	// Listen before opening the nodes: a port in use fails at once.
 	srv, err := listenHTTP(cfg.listen, cfg.tls, log)
@@ -110,13 +109,13 @@ func cmdServer(ctx context.Context, args []string, getenv env, stdout, stderr io
 	}
 
 	printCredentials(stdout, creds, source, cfg.data, srv.url())
-	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, creds, iamKey, log)
+	return serveGateway(ctx, srv, nodes, zones, topoNodes, cfg.s3, cfg.repair, cfg.lifecycle, creds, iamKey, log)
 }
 
 // serveGateway builds the object layer and the S3 handler over nodes,
 // serves them on srv until ctx is done and closes the layer.
 func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
-	zones []string, topoNodes []placement.Node, s3 s3Flags, repair repairFlags, creds credentials, iamKey string, log *slog.Logger) error {
+	zones []string, topoNodes []placement.Node, s3 s3Flags, repair repairFlags, lc lifecycleFlags, creds credentials, iamKey string, log *slog.Logger) error {
 	topo, err := placement.New(topoNodes)
 	if err != nil {
 		return fmt.Errorf("placement: %w", err)
@@ -154,6 +153,14 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 	defer probing.Wait() // before the nodes close
 	defer cancel()
 
+	// The worker stops with ctx, before the layer closes.
+	lcw, err := startLifecycle(ctx, layer, lc, log)
+	if err != nil {
+		return err
+	}
+	defer lcw.wait()
+	defer cancel()
+
 	h := gateway.New(gateway.Config{
 		Layer:    layer,
 		Verifier: verifier,
@@ -169,12 +176,14 @@ func serveGateway(ctx context.Context, srv *httpServer, nodes []storage.Node,
 		Metrics: func(w io.Writer) {
 			ready.writeMetrics(w)
 			layer.WriteRepairMetrics(w)
+			lcw.writeMetrics(w)
 		},
 		IAM:            ids.api,
 		Authorizer:     ids.authz,
 		Admin:          layer,
 		AdminAccessKey: creds.AccessKey,
 		Nodes:          ready.adminNodes,
+		LifecycleDay:   lc.day,
 	})
 
 	log.Info("zones3 listening", "addr", srv.addr(), "url", srv.url(),
@@ -193,13 +202,6 @@ func closeNode(n *storage.Local, log *slog.Logger) {
 	if err := n.Close(); err != nil {
 		log.Error("close storage node", "node", n.ID(), "err", err)
 	}
-}
-
-// logLifecycleInactive records the lifecycle settings. The worker that
-// applies lifecycle rules is not part of this build, so nothing expires.
-func logLifecycleInactive(l lifecycleFlags, log *slog.Logger) {
-	log.Info("lifecycle worker is not active yet: lifecycle rules are not applied",
-		"lifecycle_interval", l.interval, "lifecycle_day", l.day)
 }
 
 // warnLooseMode warns when the credentials file can be read by others.
