@@ -100,10 +100,12 @@
 // # Repair queue
 //
 // A PUT, CompleteMultipartUpload or DELETE that reached its write quorum
-// but not every placed node, and a GET whose decode found a shard missing
-// or corrupt, queue the key (queue.go). Workers repair queued keys in
+// but not every placed node, and a GET whose decode found a shard corrupt,
+// or missing from a node that is up, queue the key (queue.go). A shard
+// missing only because its node is down is whole on that node: it is not
+// queued. Workers repair queued keys in
 // order; a repair that cannot finish (a node down) is retried with
-// backoff (2 s doubling to 1 min), and at once when a node comes back up.
+// backoff (2 s doubling to 10 min), and at once when a node comes back up.
 //
 // The queue is persisted: entries are written as r/ records on every node
 // together, every 200 ms, and need MetaQuorum; a repaired key's entry is

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zones3/zones3/erasure"
 	"github.com/zones3/zones3/storage"
 )
 
@@ -18,7 +19,7 @@ const prefixRepair = "r/"
 const (
 	queueFlushInterval = 200 * time.Millisecond // how long new entries wait to be persisted together
 	queueRetryMin      = 2 * time.Second        // first retry of a repair that could not finish
-	queueRetryMax      = time.Minute            // retries back off up to this
+	queueRetryMax      = 10 * time.Minute       // retries back off up to this (a node coming back retries at once)
 	queueReloadRetry   = 10 * time.Second       // retry of a failed load of the persisted entries
 	queueBatchOps      = 1000                   // entries per Apply
 )
@@ -462,6 +463,25 @@ func (l *Layer) applyAll(ctx context.Context, ops []storage.Op) int {
 		_, errs[i] = l.apply(ctx, i, storage.Batch{Ops: ops})
 	})
 	return countNil(errs)
+}
+
+// shardsToRepair counts the shards a read found corrupt or missing, but
+// not those missing only because their node is down: they are whole on
+// it, and a write while it is away is queued by the writer.
+func (l *Layer) shardsToRepair(st *objectState, rep erasure.DecodeReport) int {
+	n := len(rep.Corrupt)
+	for _, s := range rep.Missing {
+		down := false
+		for _, j := range st.holders {
+			if st.recs[j].shard == s && !l.health.usable(st.placed[j]) {
+				down = true
+			}
+		}
+		if !down {
+			n++
+		}
+	}
+	return n
 }
 
 // queueRepair queues the repair of bucket/key's object record.
