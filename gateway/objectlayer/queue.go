@@ -466,18 +466,14 @@ func (l *Layer) applyAll(ctx context.Context, ops []storage.Op) int {
 }
 
 // shardsToRepair counts the shards a read found corrupt or missing, but
-// not those missing only because their node is down: they are whole on
-// it, and a write while it is away is queued by the writer.
+// not those missing because their node is not up (down, or failing right
+// now): they are likely whole on it, a write while it is away is queued by
+// the writer, and the scanner checks the rest.
 func (l *Layer) shardsToRepair(st *objectState, rep erasure.DecodeReport) int {
 	n := len(rep.Corrupt)
 	for _, s := range rep.Missing {
-		down := false
-		for _, j := range st.holders {
-			if st.recs[j].shard == s && !l.health.usable(st.placed[j]) {
-				down = true
-			}
-		}
-		if !down {
+		// Slot s of the placement holds shard s.
+		if s >= len(st.placed) || (st.errs[s] == nil && l.health.up(st.placed[s])) {
 			n++
 		}
 	}
