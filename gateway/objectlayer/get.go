@@ -389,14 +389,14 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 			return fmt.Errorf("get %s/%s: %d of %d inline shards: %w", bucket, key, len(st.holders), rec.layout.K, ErrQuorum)
 		}
 		rep, err := enc.Decode(ctx, w, inlineOpener(st), rec.size, off, n)
-		return l.decoded(bucket, key, rep, err)
+		return l.decoded(bucket, key, st, rep, err)
 	}
 	if len(st.holders) < rec.layout.K {
 		return fmt.Errorf("get %s/%s: %d of %d shard holders: %w", bucket, key, len(st.holders), rec.layout.K, ErrQuorum)
 	}
 	if len(rec.parts) == 0 {
 		rep, err := enc.Decode(ctx, w, l.shardOpener(st, rec.dataID), rec.size, off, n)
-		return l.decoded(bucket, key, rep, err)
+		return l.decoded(bucket, key, st, rep, err)
 	}
 	end := off + n
 	var partStart int64
@@ -406,7 +406,7 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 			from := max(off, partStart) - partStart
 			to := min(end, partEnd) - partStart
 			rep, err := enc.Decode(ctx, w, l.shardOpener(st, p.dataID), p.size, from, to-from)
-			if err := l.decoded(bucket, key, rep, err); err != nil {
+			if err := l.decoded(bucket, key, st, rep, err); err != nil {
 				return fmt.Errorf("part %d: %w", p.number, err)
 			}
 		}
@@ -419,10 +419,12 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 }
 
 // decoded logs what a decode found missing or corrupt and maps its error.
-func (l *Layer) decoded(bucket, key string, rep erasure.DecodeReport, err error) error {
+func (l *Layer) decoded(bucket, key string, st *objectState, rep erasure.DecodeReport, err error) error {
 	if !rep.OK() {
 		l.log.Debug("object needs repair", "bucket", bucket, "key", key, "missing", rep.Missing, "corrupt", rep.Corrupt)
-		l.queueRepair(bucket, key, len(rep.Missing)+len(rep.Corrupt), len(rep.Corrupt) > 0, "read found shards missing or corrupt")
+		if n := l.shardsToRepair(st, rep); n > 0 {
+			l.queueRepair(bucket, key, n, len(rep.Corrupt) > 0, "read found shards missing or corrupt")
+		}
 	}
 	switch {
 	case err == nil:

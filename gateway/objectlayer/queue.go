@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zones3/zones3/erasure"
 	"github.com/zones3/zones3/storage"
 )
 
@@ -18,7 +19,7 @@ const prefixRepair = "r/"
 const (
 	queueFlushInterval = 200 * time.Millisecond // how long new entries wait to be persisted together
 	queueRetryMin      = 2 * time.Second        // first retry of a repair that could not finish
-	queueRetryMax      = time.Minute            // retries back off up to this
+	queueRetryMax      = 10 * time.Minute       // retries back off up to this (a node coming back retries at once)
 	queueReloadRetry   = 10 * time.Second       // retry of a failed load of the persisted entries
 	queueBatchOps      = 1000                   // entries per Apply
 )
@@ -462,6 +463,21 @@ func (l *Layer) applyAll(ctx context.Context, ops []storage.Op) int {
 		_, errs[i] = l.apply(ctx, i, storage.Batch{Ops: ops})
 	})
 	return countNil(errs)
+}
+
+// shardsToRepair counts the shards a read found corrupt or missing, but
+// not those missing because their node is not up (down, or failing right
+// now): they are likely whole on it, a write while it is away is queued by
+// the writer, and the scanner checks the rest.
+func (l *Layer) shardsToRepair(st *objectState, rep erasure.DecodeReport) int {
+	n := len(rep.Corrupt)
+	for _, s := range rep.Missing {
+		// Slot s of the placement holds shard s.
+		if s >= len(st.placed) || (st.errs[s] == nil && l.health.up(st.placed[s])) {
+			n++
+		}
+	}
+	return n
 }
 
 // queueRepair queues the repair of bucket/key's object record.

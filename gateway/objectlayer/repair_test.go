@@ -832,3 +832,28 @@ func TestHealKeepsAndRepairsVersions(t *testing.T) {
 		c.setDown(down, false)
 	}
 }
+
+// TestReadWithNodeDownQueuesNothing: a shard missing because its node is
+// down is whole on that node; reads do not queue it, a deleted file does.
+func TestReadWithNodeDownQueuesNothing(t *testing.T) {
+	c := repairCluster(t, clusterOptions{})
+	mustMakeBucket(t, c.layer, "b")
+	data := randomBytes(17, 2<<20)
+	mustPut(t, c.layer, "b", "k", data)
+	dataNode := c.topo.Place("b", "k")[0]
+	c.setDown(dataNode, true)
+	for range 5 {
+		if got := mustGet(t, c.layer, "b", "k", 0, -1); !bytes.Equal(got, data) {
+			t.Fatal("wrong bytes with a node down")
+		}
+	}
+	if objects, _, _, _ := c.layer.rep.queue.counts(); objects != 0 {
+		t.Errorf("reads with a node down queued %d objects", objects)
+	}
+	c.setDown(dataNode, false)
+	if err := os.Remove(shardFilePath(t, c, dataNode, "b", "k", 0)); err != nil {
+		t.Fatal(err)
+	}
+	mustGet(t, c.layer, "b", "k", 0, -1)
+	waitFor(t, 30*time.Second, "deleted shard file repaired after a read", func() error { return nodeHolds(c, dataNode, "b", "k") })
+}

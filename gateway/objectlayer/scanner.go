@@ -23,7 +23,7 @@ const (
 	DefaultBitrotInterval = 7 * 24 * time.Hour
 	DefaultBitrotRate     = 32 << 20 // bytes per second
 	DefaultGCGrace        = time.Hour
-	DefaultRepairWorkers  = 4
+	DefaultRepairWorkers  = 8
 	DefaultQueueLimit     = 100000
 )
 
