@@ -75,25 +75,7 @@ func allEqualBucket(recs []bucketRecord, found []bool, hlc uint64) bool {
 
 // writeBucket puts rec on every node; it needs MetaQuorum acknowledgements.
 func (l *Layer) writeBucket(ctx context.Context, bucket string, rec bucketRecord) error {
-	key := bucketKey(bucket)
-	value := rec.marshal()
-	n := len(l.nodes)
-	errs := make([]error, n)
-	forEach(n, func(i int) {
-		_, errs[i] = l.apply(ctx, i, storage.Batch{Ops: []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: key, Value: value, HLC: rec.hlc},
-		}})
-	})
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		}
-	}
-	if ok < l.topo.MetaQuorum() {
-		return quorumError("write bucket "+bucket, ok, l.topo.MetaQuorum(), errs)
-	}
-	return nil
+	return l.writeEverywhere(ctx, "write bucket "+bucket, bucketKey(bucket), rec.marshal(), rec.hlc)
 }
 
 // MakeBucket creates bucket. It fails with ErrBucketExists if it exists.

@@ -163,23 +163,21 @@ func (l *Layer) DeleteMeta(ctx context.Context, name string) error {
 }
 
 func (l *Layer) writeMeta(ctx context.Context, name string, rec metaRecord) error {
-	key := metaKey(name)
-	value := rec.marshal()
+	return l.writeEverywhere(ctx, "write metadata "+name, metaKey(name), rec.marshal(), rec.hlc)
+}
+
+// writeEverywhere puts value (of HLC hlc) under key on every node, last
+// writer wins; it needs MetaQuorum acknowledgements.
+func (l *Layer) writeEverywhere(ctx context.Context, what string, key, value []byte, hlc uint64) error {
 	n := len(l.nodes)
 	errs := make([]error, n)
 	forEach(n, func(i int) {
 		_, errs[i] = l.apply(ctx, i, storage.Batch{Ops: []storage.Op{
-			{Kind: storage.OpPutIfNewer, Key: key, Value: value, HLC: rec.hlc},
+			{Kind: storage.OpPutIfNewer, Key: key, Value: value, HLC: hlc},
 		}})
 	})
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-		}
-	}
-	if ok < l.topo.MetaQuorum() {
-		return quorumError("write metadata "+name, ok, l.topo.MetaQuorum(), errs)
+	if ok := countNil(errs); ok < l.topo.MetaQuorum() {
+		return quorumError(what, ok, l.topo.MetaQuorum(), errs)
 	}
 	return nil
 }
