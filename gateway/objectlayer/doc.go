@@ -17,14 +17,8 @@
 //	w/<bucket>\x00<key>\x00<versionID>   version list entry, beside the version record
 //	u/<bucket>\x00<key>\x00<upload>     multipart upload, on the key's placed nodes
 //	p/<upload>\x00<%05d part>           uploaded part, on the same nodes
-//
-//	b/<bucket>                       bucket record, on every node (MetaQuorum)
-//	o/<bucket>\x00<key>              object record, on the object's placed nodes
-//	l/<bucket>\x00<key>              list entry, beside the object record
-//	u/<bucket>\x00<key>\x00<upload>  multipart upload, on the key's placed nodes
-//	p/<upload>\x00<%05d part>        uploaded part, on the same nodes
-//	r/<record key>                   repair queue entry, on every node (MetaQuorum)
-//	s/scan                           the scanner's shared schedule, on every node
+//	r/<record key>                      repair queue entry, on every node (MetaQuorum)
+//	s/scan                              the scanner's shared schedule, on every node
 //
 // An object record holds the current version as this node knows it, in a
 // compact binary form: size, ETag, headers, checksums, erasure layout,
@@ -186,11 +180,13 @@
 // version's creation HLC.
 //
 // Shard files left behind by concurrent writes to one key, by nodes that
-// missed a removal, or by a crash between a commit and the removal are not
-// yet collected; the repair scanner will. It covers version records by
-// walking v/ as it walks o/: both decode with decodeObjectRecord. Version
-// tombstones (v/, w/) stay until their bucket is deleted; one that every
-// placed node holds could be dropped by the scanner.
+// missed a removal, or by a crash between a commit and the removal are
+// collected by the repair scanner (see Garbage collection). It covers
+// version records by walking v/ after o/: both decode with
+// decodeObjectRecord, and the shard files of a record that has a copy in
+// v/ belong to that version record, so replacing or tombstoning the o/
+// record never removes them. A version tombstone (v/, w/) goes like an
+// object tombstone, once every placed node held it.
 //
 // # Repair
 //
