@@ -29,7 +29,9 @@ func TestS3AuthorisationByPolicy(t *testing.T) {
 
 	// bob: read and write his home folder, list only under it.
 	awsJSON(t, ep, rootKeys, nil, "iam", "create-user", "--user-name", "bob")
-	var key struct{ AccessKey struct{ AccessKeyId, SecretAccessKey string } }
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
 	awsJSON(t, ep, rootKeys, &key, "iam", "create-access-key", "--user-name", "bob")
 	bob := keyPair{access: key.AccessKey.AccessKeyId, secret: key.AccessKey.SecretAccessKey}
 	home := `{"Version":"2012-10-17","Statement":[
