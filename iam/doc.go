@@ -1,8 +1,10 @@
 // Package iam owns who a request comes from and what identities exist:
 // request authentication, the account's users, access keys, groups, roles
 // and managed policies, temporary credentials, and the IAM and STS query
-// APIs. Deciding what a policy allows is not here (see iam/policy): this
-// package hands the policies in force to whoever decides, through hooks.
+// APIs. What a policy allows is decided by the policy language
+// (iam/policy); Authorizer (authorize.go) applies it to the identities
+// here: S3 requests with the bucket policy the gateway passes, IAM and STS
+// requests, and role trust for AssumeRole. It logs one line per refusal.
 //
 // # Authentication
 //
@@ -111,12 +113,16 @@
 // as AWS returns them), which the aws CLI and SDKs parse. Every request is
 // authorised before it runs: the root user may do everything; any other
 // identity needs APIConfig.Authorize to allow iam:<Action> (sts:AssumeRole)
-// on the resource's ARN, and without a hook nobody but root may.
-// GetCallerIdentity needs no permission. AssumeRole also needs the role's
-// trust policy to name the caller (APIConfig.TrustPolicy, by default
-// TrustPolicyAllows); unlike AWS, the root user may assume a role whose
-// trust policy names the account, since root is the one identity that
-// holds every permission before policies are evaluated. Every refused
+// on the resource's ARN (zones3 passes Authorizer.AuthorizeAPI), and
+// without a hook nobody but root may. GetCallerIdentity needs no
+// permission. AssumeRole is decided by APIConfig.TrustPolicy: zones3
+// passes Authorizer.Trust, which evaluates the role's trust policy as the
+// resource policy of sts:AssumeRole together with the caller's own
+// policies, as AWS does within one account (a trust policy naming the
+// user allows it; one naming the account defers to the user's policies).
+// Without it, TrustPolicyAllows and the caller's sts:AssumeRole
+// permission must both agree. Unlike AWS, the root user may assume a role
+// whose trust policy names the account. Every refused
 // request (authentication or authorization) is logged once at Info level:
 // access key, ARN, action, resource and reason.
 //
