@@ -142,6 +142,17 @@ func conditionContext(r *http.Request, auth iam.Auth, now time.Time) policy.Cont
 	if acl := r.Header.Get("X-Amz-Acl"); acl != "" {
 		c["s3:x-amz-acl"] = []string{acl}
 	}
+	if tags := r.Header.Get("X-Amz-Tagging"); tags != "" {
+		// A malformed header is refused by the operation itself.
+		if set, err := parseTaggingHeader(tags); err == nil {
+			keys := make([]string, 0, len(set))
+			for k, v := range set {
+				c["s3:requestobjecttag/"+strings.ToLower(k)] = []string{v}
+				keys = append(keys, k)
+			}
+			c["s3:requestobjecttagkeys"] = keys
+		}
+	}
 	if sha := r.Header.Get("X-Amz-Content-Sha256"); sha != "" {
 		c["s3:x-amz-content-sha256"] = []string{sha}
 	}

@@ -102,9 +102,11 @@
 //
 // The gateway puts what it knows in the Context: aws:SourceIp,
 // aws:SecureTransport, aws:Referer, aws:UserAgent, s3:prefix,
-// s3:delimiter, s3:max-keys, s3:x-amz-acl, s3:ExistingObjectTag/<key>,
-// s3:RequestObjectTag/<key>, s3:VersionId, s3:x-amz-content-sha256,
-// s3:signatureversion, s3:authType, and any other key. aws:username,
+// s3:delimiter, s3:max-keys, s3:x-amz-acl, s3:RequestObjectTag/<key> and
+// s3:RequestObjectTagKeys (from x-amz-tagging), s3:VersionId,
+// s3:x-amz-content-sha256, s3:signatureversion and s3:authType.
+// s3:ExistingObjectTag/<key> is not set: authorisation happens before the
+// object is read, so a condition on it finds the key absent. aws:username,
 // aws:userid, aws:PrincipalArn, aws:PrincipalType, aws:PrincipalAccount,
 // aws:CurrentTime and aws:EpochTime follow from the Principal and the
 // request time unless the Context sets them. In a bucket policy, S3's
