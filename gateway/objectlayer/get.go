@@ -316,7 +316,33 @@ func (l *Layer) GetObject(ctx context.Context, bucket, key string, opts GetOptio
 	if err != nil {
 		return info, err
 	}
-	return info, l.stream(ctx, bucket, key, st, off, n, w)
+	cw := &countingWriter{w: w}
+	err = l.stream(ctx, bucket, key, st, off, n, cw)
+	if err == nil || cw.n > 0 || opts.VersionID != "" || ctx.Err() != nil {
+		return info, err
+	}
+	// Nothing was sent yet: the current version may have been replaced
+	// while its shards were being opened (an overwrite removes the
+	// replaced version's shard files once it holds). Read the key again;
+	// a newer version is what a GET started now would return.
+	st2, info2, off2, n2, err2 := l.openObject(ctx, bucket, key, opts)
+	if err2 != nil || (info2.ETag == info.ETag && info2.LastModified.Equal(info.LastModified) && info2.VersionID == info.VersionID) {
+		return info, err
+	}
+	l.log.Debug("object replaced while read: reading the new version", "bucket", bucket, "key", key, "err", err)
+	return info2, l.stream(ctx, bucket, key, st2, off2, n2, w)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // OpenObject is GetObject as a reader. Closing the reader early stops the
