@@ -164,7 +164,7 @@ type PassStatus struct {
 	// ObjectsEstimate is how many objects the pass will walk, counted
 	// while it runs (0 until known).
 	ObjectsEstimate   int64 `json:"objectsEstimate"`
-	ObjectsScanned    int64 `json:"objectsScanned"` // checked, and repaired when needed
+	ObjectsScanned    int64 `json:"objectsScanned"`  // checked, and repaired when needed
 	ObjectsRepaired   int64 `json:"objectsRepaired"` // objects that needed a repair and got it
 	RecordsRepaired   int64 `json:"recordsRepaired"`
 	ShardsRebuilt     int64 `json:"shardsRebuilt"`
