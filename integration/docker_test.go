@@ -28,8 +28,11 @@ const (
 // zones the ways a real deployment does (a SIGKILLed container, a network
 // partition) under load, and checks that no answer is ever wrong, that the
 // gateways route around the loss within a few seconds, and that every
-// acknowledged write survives. The test talks only to the gateways'
-// published loopback ports. The image is built once for all subtests.
+// acknowledged write survives; it replaces a zone's volume with an empty
+// one and heals it, and restarts every container one at a time under
+// load. The test talks only to the gateways' published loopback ports
+// (and runs `zones3 admin` against them). The image is built once for
+// all subtests.
 func TestDocker(t *testing.T) {
 	requireDocker(t)
 	image := buildDockerImage(t)

@@ -164,7 +164,7 @@ type PassStatus struct {
 	// ObjectsEstimate is how many objects the pass will walk, counted
 	// while it runs (0 until known).
 	ObjectsEstimate   int64 `json:"objectsEstimate"`
-	ObjectsScanned    int64 `json:"objectsScanned"`
+	ObjectsScanned    int64 `json:"objectsScanned"`  // checked, and repaired when needed
 	ObjectsRepaired   int64 `json:"objectsRepaired"` // objects that needed a repair and got it
 	RecordsRepaired   int64 `json:"recordsRepaired"`
 	ShardsRebuilt     int64 `json:"shardsRebuilt"`
@@ -412,6 +412,11 @@ func (p *passRun) problem(format string, args ...any) {
 	}
 }
 
+// checked counts objects whose check (and repair) is done.
+func (p *passRun) checked(n int64) {
+	p.update(func(st *PassStatus) { st.ObjectsScanned += n })
+}
+
 func (p *passRun) update(f func(st *PassStatus)) {
 	p.mu.Lock()
 	f(&p.st)
@@ -645,7 +650,6 @@ func (l *Layer) scanSpace(ctx context.Context, p *passRun, sp *recordSpace, refs
 			continue
 		}
 		ref := objectRef{space: sp, rest: bytes.Clone(key[len(sp.prefix):]), bucket: b, key: k}
-		p.update(func(st *PassStatus) { st.ObjectsScanned++ })
 		byNode := make(map[int]*objectRecord, len(vals))
 		for x, v := range vals {
 			i := m.fromCursor()[x]
@@ -659,6 +663,8 @@ func (l *Layer) scanSpace(ctx context.Context, p *passRun, sp *recordSpace, refs
 		}
 		verdict, item := l.checkRecords(ref, byNode, func(i int) bool { return m.cursors[i].failed })
 		switch {
+		case verdict == checkHealthy:
+			p.checked(1)
 		case verdict == checkRepair:
 			l.dispatch(ctx, p, ref, full)
 		case verdict == checkFiles && full:
@@ -792,7 +798,9 @@ func (l *Layer) checkFiles(ctx context.Context, p *passRun, batch []*scanItem) {
 				}
 			}
 		}
-		if !whole {
+		if whole {
+			p.checked(1)
+		} else {
 			l.dispatch(ctx, p, it.ref, false)
 		}
 	}
@@ -813,6 +821,7 @@ func (l *Layer) dispatch(ctx context.Context, p *passRun, ref objectRef, verify 
 		}
 		l.rep.stats.add(out)
 		p.record(out)
+		p.checked(1)
 		if out.shardsRebuilt+out.recordsWritten > 0 {
 			l.log.Info("object repaired", "bucket", ref.bucket, "key", ref.key,
 				"shards", out.shardsRebuilt, "records", out.recordsWritten, "corrupt", out.corrupt)
