@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,10 +114,11 @@ func s3ARN(bucket, key string) string {
 	return "arn:aws:s3:::" + bucket + "/" + key
 }
 
-// conditionContext returns the condition keys a request defines, as AWS
-// documents them for S3: the global keys of the request and, for the
-// listing and writing operations, the S3 keys of its arguments.
-func conditionContext(r *http.Request, auth iam.Auth, now time.Time) policy.Context {
+// conditionContext returns the condition keys a request (with its parsed
+// query q) defines, as AWS documents them for S3: the global keys of the
+// request and, for the listing and writing operations, the S3 keys of its
+// arguments.
+func conditionContext(r *http.Request, q url.Values, auth iam.Auth, now time.Time) policy.Context {
 	c := make(policy.Context, 12)
 	if ip := sourceIP(r); ip != "" {
 		c["aws:sourceip"] = []string{ip}
@@ -130,7 +132,6 @@ func conditionContext(r *http.Request, auth iam.Auth, now time.Time) policy.Cont
 	if ref := r.Header.Get("Referer"); ref != "" {
 		c["aws:referer"] = []string{ref}
 	}
-	q := r.URL.Query()
 	for _, name := range [...]string{"prefix", "delimiter", "max-keys"} {
 		if v, ok := q[name]; ok {
 			c["s3:"+name] = v
@@ -213,7 +214,7 @@ func (h *handler) authorizeAction(r *http.Request, rq *request, action, bucket, 
 		Context:  rq.conditions,
 	}
 	if q.Context == nil {
-		q.Context = conditionContext(r, rq.auth, time.Now())
+		q.Context = conditionContext(r, rq.query, rq.auth, time.Now())
 		rq.conditions = q.Context
 	}
 	if bucket != "" && action != "s3:CreateBucket" {

@@ -51,7 +51,7 @@ func TestConditionContext(t *testing.T) {
 	r.Header.Set("X-Amz-Tagging", "Project=blue&tier=1")
 	r.Header.Set("User-Agent", "aws-cli/1.45")
 	now := time.Date(2026, 11, 28, 4, 0, 0, 0, time.UTC)
-	c := conditionContext(r, iam.Auth{Method: iam.AuthV4Query}, now)
+	c := conditionContext(r, r.URL.Query(), iam.Auth{Method: iam.AuthV4Query}, now)
 	want := map[string][]string{
 		"aws:sourceip":                {"2001:db8::7"},
 		"aws:securetransport":         {"false"},

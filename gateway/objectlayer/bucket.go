@@ -145,40 +145,14 @@ func (l *Layer) forgetBucket(bucket string) {
 
 // ListBuckets returns every bucket, sorted by name.
 func (l *Layer) ListBuckets(ctx context.Context) ([]BucketInfo, error) {
-	start := []byte(prefixBucket)
-	m := l.newMergeScan(l.allNodes(), start, prefixEnd(start), len(l.nodes)-l.topo.MetaQuorum(), 1000)
 	var out []BucketInfo
-	for {
-		key, vals, err := m.next(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list buckets: %w", err)
-		}
-		if key == nil {
-			return out, nil
-		}
-		var newest bucketRecord
-		found := false
-		for _, v := range vals {
-			rec, err := decodeBucketRecord(v)
-			if err != nil {
-				l.log.Warn("corrupt bucket record", "key", key, "err", err)
-				continue
-			}
-			if !found || rec.hlc > newest.hlc {
-				newest, found = rec, true
-			}
-		}
-		if !found || newest.tombstone {
-			continue
-		}
-		l.clock.observe(newest.hlc)
-		out = append(out, BucketInfo{
-			Name:    string(key[len(prefixBucket):]),
-			Created: hlcTime(newest.hlc),
-			Region:  newest.region,
-		})
-	}
+	err := listEverywhere(ctx, l, []byte(prefixBucket), "list buckets", decodeBucketRecord, func(key []byte, r bucketRecord) {
+		out = append(out, BucketInfo{Name: string(key[len(prefixBucket):]), Created: hlcTime(r.hlc), Region: r.region})
+	})
+	return out, err
 }
+
+func (r bucketRecord) stamp() (uint64, bool) { return r.hlc, r.tombstone }
 
 // DeleteBucket deletes an empty bucket: without objects and without
 // multipart uploads in progress, else ErrBucketNotEmpty. The check and the

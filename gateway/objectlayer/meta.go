@@ -184,34 +184,54 @@ func (l *Layer) writeEverywhere(ctx context.Context, what string, key, value []b
 
 // ListMeta implements MetaStore.
 func (l *Layer) ListMeta(ctx context.Context, prefix string) ([]MetaEntry, error) {
-	start := metaKey(prefix)
-	m := l.newMergeScan(l.allNodes(), start, prefixEnd(start), len(l.nodes)-l.topo.MetaQuorum(), 1000)
 	var out []MetaEntry
+	err := listEverywhere(ctx, l, metaKey(prefix), fmt.Sprintf("list metadata %q", prefix), decodeMetaRecord, func(key []byte, r metaRecord) {
+		out = append(out, MetaEntry{Name: string(key[len(prefixMeta):]), Value: r.value, Modified: hlcTime(r.hlc)})
+	})
+	return out, err
+}
+
+func (r metaRecord) stamp() (uint64, bool) { return r.hlc, r.tombstone }
+
+// everywhereRecord is a record kept on every node (bucket and metadata
+// records): the newest by HLC wins, and a tombstone hides the key.
+type everywhereRecord interface {
+	stamp() (hlc uint64, tombstone bool)
+}
+
+// listEverywhere walks the records under prefix on every node, merged by
+// key (up to len(nodes)-MetaQuorum nodes may fail), and calls yield with
+// the newest record of each key that is not a tombstone.
+func listEverywhere[R everywhereRecord](ctx context.Context, l *Layer, prefix []byte, what string, decode func([]byte) (R, error), yield func(key []byte, r R)) error {
+	m := l.newMergeScan(l.allNodes(), prefix, prefixEnd(prefix), len(l.nodes)-l.topo.MetaQuorum(), 1000)
 	for {
 		key, vals, err := m.next(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list metadata %q: %w", prefix, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
 		if key == nil {
-			return out, nil
+			return nil
 		}
-		var newest metaRecord
+		var newest R
+		var newestHLC uint64
 		found := false
 		for _, v := range vals {
-			rec, err := decodeMetaRecord(v)
+			rec, err := decode(v)
 			if err != nil {
-				l.log.Warn("corrupt metadata record", "key", key, "err", err)
+				l.log.Warn("corrupt record", "key", key, "err", err)
 				continue
 			}
-			if !found || rec.hlc > newest.hlc {
-				newest, found = rec, true
+			if h, _ := rec.stamp(); !found || h > newestHLC {
+				newest, newestHLC, found = rec, h, true
 			}
 		}
-		if !found || newest.tombstone {
+		if !found {
 			continue
 		}
-		l.clock.observe(newest.hlc)
-		out = append(out, MetaEntry{Name: string(key[len(prefixMeta):]), Value: newest.value, Modified: hlcTime(newest.hlc)})
+		l.clock.observe(newestHLC)
+		if _, tomb := newest.stamp(); !tomb {
+			yield(key, newest)
+		}
 	}
 }
 

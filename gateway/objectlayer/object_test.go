@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -653,5 +654,45 @@ func TestRemoteListAndMultipart(t *testing.T) {
 	}
 	if got := mustGet(t, l, "b", "mp", MinPartSize-3, 10); !bytes.Equal(got, whole[MinPartSize-3:MinPartSize+7]) {
 		t.Fatal("range across parts reads back different")
+	}
+}
+
+// TestGetReadsVersionThatReplacedIt: a GET whose version loses its shard
+// files to an overwrite before any byte was sent serves the new version
+// instead of failing.
+func TestGetReadsVersionThatReplacedIt(t *testing.T) {
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	old, cur := randomBytes(40, 1<<20), randomBytes(41, 1<<20+3)
+	mustPut(t, l, "b", "k", old)
+	checks := 0
+	var buf bytes.Buffer
+	info, err := l.GetObject(ctx, "b", "k", GetOptions{Length: -1, Check: func(info ObjectInfo) error {
+		checks++
+		if checks == 1 {
+			// Between the record read and the stream: an overwrite
+			// lands and the old version's shard files go.
+			for _, local := range c.locals {
+				paths, err := globShards(local.Dir())
+				if err != nil {
+					return err
+				}
+				for _, p := range paths {
+					if err := os.Remove(p); err != nil {
+						return err
+					}
+				}
+			}
+			mustPut(t, l, "b", "k", cur)
+		}
+		return nil
+	}}, &buf)
+	if err != nil {
+		t.Fatalf("GET with its version replaced: %v", err)
+	}
+	if checks != 2 || info.ETag != md5Hex(cur) || !bytes.Equal(buf.Bytes(), cur) {
+		t.Fatalf("GET served %d bytes (etag %s, %d checks), want the new version's %d", buf.Len(), info.ETag, checks, len(cur))
 	}
 }
