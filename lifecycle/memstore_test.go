@@ -194,7 +194,7 @@ func (s *memStore) ListVersions(ctx context.Context, bucket string, after Versio
 				break
 			}
 			v := vs[i]
-			out := Version{Key: key, VersionID: v.id, ModTime: v.mod, Size: v.size, DeleteMarker: v.marker, IsLatest: i == 0}
+			out := Version{Key: key, VersionID: v.id, ModTime: v.mod, Size: v.size, DeleteMarker: v.marker, IsLatest: i == 0, Stamp: uint64(v.seq)}
 			if tags {
 				out.Tags = v.tags
 			}
@@ -388,3 +388,29 @@ func (m *memMeta) setFail(err error) {
 
 // partitioned is the error of a Meta cut off from the nodes.
 var partitioned = errors.New("no quorum: partitioned")
+
+// batchStore is a memStore that is also a BatchExpirer. Its batch guard is
+// the Stamp: the key's current version must still be the one listed.
+type batchStore struct {
+	*memStore
+	batches [][]VersionRef
+}
+
+func (s *batchStore) ExpireCurrentBatch(ctx context.Context, bucket string, vs []VersionRef) []error {
+	s.mu.Lock()
+	s.batches = append(s.batches, slices.Clone(vs))
+	s.mu.Unlock()
+	errs := make([]error, len(vs))
+	for i, v := range vs {
+		s.mu.Lock()
+		cur := s.buckets[bucket].keys[v.Key]
+		stale := len(cur) == 0 || uint64(cur[0].seq) != v.Stamp
+		s.mu.Unlock()
+		if stale {
+			errs[i] = fmt.Errorf("expire %s: stamp %d: %w", v.Key, v.Stamp, ErrChanged)
+			continue
+		}
+		errs[i] = s.ExpireCurrent(ctx, bucket, v)
+	}
+	return errs
+}

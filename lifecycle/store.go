@@ -77,6 +77,17 @@ type Store interface {
 	AbortUpload(ctx context.Context, bucket string, u UploadRef) error
 }
 
+// BatchExpirer is a Store that expires many current versions of a bucket
+// at once, for much less than one ExpireCurrent each (zones3: one synced
+// storage batch per node for the whole page). When the Store is one, the
+// worker hands it all the ExpireCurrent actions of a batch in one call.
+type BatchExpirer interface {
+	// ExpireCurrentBatch does ExpireCurrent for each of vs, under the
+	// same guard, and returns one error per version, in order: nil,
+	// ErrChanged (wrapped) or a failure.
+	ExpireCurrentBatch(ctx context.Context, bucket string, vs []VersionRef) []error
+}
+
 // ErrChanged is what a Store returns (possibly wrapped) when the version
 // or upload an action names is no longer as the worker listed it. The
 // action did nothing, and that is not a failure.
@@ -97,11 +108,16 @@ type Version struct {
 	// Tags are the version's tags (nil for none). ListVersions fills them
 	// in when asked to.
 	Tags map[string]string
+	// Stamp is the Store's own mark of the version as listed, opaque to
+	// the worker, which hands it back in the VersionRef (zones3: what
+	// lets a batch expiration act on the listed record without reading
+	// it again). 0 when the Store has none.
+	Stamp uint64
 }
 
 // Ref names the version for an action.
 func (v *Version) Ref() VersionRef {
-	return VersionRef{Key: v.Key, VersionID: v.VersionID, ModTime: v.ModTime}
+	return VersionRef{Key: v.Key, VersionID: v.VersionID, ModTime: v.ModTime, Stamp: v.Stamp}
 }
 
 // Marker is the position just after the version, for ListVersions.
@@ -114,6 +130,7 @@ type VersionRef struct {
 	Key       string
 	VersionID string
 	ModTime   time.Time
+	Stamp     uint64 // the listed Version's
 }
 
 // VersionMarker is a position in a ListVersions listing: just after the

@@ -33,7 +33,14 @@ type WorkerConfig struct {
 	// acted on at a time (at least 2). Default 1,000.
 	BatchSize int
 	// Parallel is how many actions of a batch run at once. Default 8.
+	// (A BatchExpirer Store takes a batch's expirations of current
+	// versions in one call, beside these.)
 	Parallel int
+	// Rate bounds the actions (expirations, removals, aborts) per second
+	// that the worker starts, averaged over batches, so that it leaves
+	// the foreground its share of the machine (zones3
+	// --lifecycle-rate). 0 means no bound.
+	Rate float64
 	// CheckpointEvery is how often the position of the pass is written to
 	// Meta, at the end of a batch. Default 5 s; a restarted pass redoes at
 	// most that much work, which is harmless (see Store).
@@ -61,6 +68,8 @@ type Worker struct {
 	cfg   WorkerConfig
 	log   *slog.Logger
 	lease *leaseKeeper
+
+	pace pacer // only the goroutine running the pass uses it
 
 	mu sync.Mutex
 	// counts are what this process's worker did, by bucket.
@@ -119,6 +128,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg:    cfg,
 		log:    log,
 		lease:  newLeaseKeeper(cfg.Meta, cfg.ID, cfg.lease, log),
+		pace:   pacer{rate: cfg.Rate},
 		counts: map[string]*Counts{},
 	}, nil
 }
@@ -447,20 +457,52 @@ func (w *Worker) uploads(ctx context.Context, cur *passCursor, cfg *Configuratio
 	}
 }
 
-// run carries out a batch's tasks, Parallel at a time, and counts what
-// was done. A task that fails is left for the next pass.
+// run carries out a batch's tasks, Parallel at a time (and the
+// expirations of current versions in one call when the Store is a
+// BatchExpirer), and counts what was done. A task that fails is left for
+// the next pass. It first waits as long as Rate asks.
 func (w *Worker) run(ctx context.Context, bucket string, tasks []task) Counts {
+	if d := w.pace.delay(time.Now(), len(tasks)); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+		if ctx.Err() != nil {
+			return Counts{}
+		}
+	}
 	errs := make([]error, len(tasks))
-	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(w.cfg.Parallel, len(tasks)) {
+	var one []int // the tasks that run one by one
+	if be, ok := w.cfg.Store.(BatchExpirer); ok {
+		var batch []int
+		for i := range tasks {
+			if a := tasks[i].action; a == ActionDeleteObject || a == ActionAddDeleteMarker {
+				batch = append(batch, i)
+			} else {
+				one = append(one, i)
+			}
+		}
+		if len(batch) > 0 {
+			wg.Go(func() { w.applyBatch(ctx, be, bucket, tasks, batch, errs) })
+		}
+	} else {
+		one = make([]int, len(tasks))
+		for i := range one {
+			one[i] = i
+		}
+	}
+	next := make(chan int)
+	for range min(w.cfg.Parallel, len(one)) {
 		wg.Go(func() {
 			for i := range next {
 				errs[i] = w.apply(ctx, bucket, &tasks[i])
 			}
 		})
 	}
-	for i := range tasks {
+	for _, i := range one {
 		next <- i
 	}
 	close(next)
@@ -496,6 +538,27 @@ func (w *Worker) run(ctx context.Context, bucket string, tasks []task) Counts {
 		w.log.Warn("lifecycle actions failed; retried in the next pass", "bucket", bucket, "failed", c.Errors, "of", len(tasks), "err", firstErr)
 	}
 	return c
+}
+
+// applyBatch expires the current versions tasks[batch...] in one call.
+func (w *Worker) applyBatch(ctx context.Context, be BatchExpirer, bucket string, tasks []task, batch []int, errs []error) {
+	refs := make([]VersionRef, len(batch))
+	for k, i := range batch {
+		refs[k] = tasks[i].version
+	}
+	res := be.ExpireCurrentBatch(ctx, bucket, refs)
+	for k, i := range batch {
+		err := fmt.Errorf("lifecycle: the store answered %d of %d expirations", len(res), len(refs))
+		if k < len(res) {
+			err = res[k]
+		}
+		if err != nil {
+			t := &tasks[i]
+			w.log.Debug("lifecycle action", "bucket", bucket, "key", t.version.Key, "id", t.version.VersionID, "action", t.action, "err", err)
+			err = fmt.Errorf("%v %s/%s (%s): %w", t.action, bucket, t.version.Key, t.version.VersionID, err)
+		}
+		errs[i] = err
+	}
 }
 
 func (w *Worker) apply(ctx context.Context, bucket string, t *task) error {
@@ -547,4 +610,27 @@ func usesTags(c *Configuration) bool {
 		}
 	}
 	return false
+}
+
+// pacer spaces batches of actions so that they average at most rate a
+// second: a batch starts once the time booked by the ones before it has
+// passed, and books len/rate seconds. Idle time earns no credit, so a
+// worker that waited does not burst.
+type pacer struct {
+	rate float64
+	next time.Time // when the next batch may start
+}
+
+// delay books n actions at now and returns how long to wait before
+// starting them.
+func (p *pacer) delay(now time.Time, n int) time.Duration {
+	if p.rate <= 0 || n == 0 {
+		return 0
+	}
+	if p.next.Before(now) {
+		p.next = now
+	}
+	d := p.next.Sub(now)
+	p.next = p.next.Add(time.Duration(float64(n) / p.rate * float64(time.Second)))
+	return d
 }

@@ -636,3 +636,87 @@ func TestNewWorkerDefaults(t *testing.T) {
 		t.Fatal("two workers got one ID")
 	}
 }
+
+// TestWorkerBatchExpirer: a Store that expires in batches gets each
+// batch's expirations of current versions in one call, with the stamps it
+// listed, while the other actions go one by one; the outcome and the
+// counts are those of a Store without batches.
+func TestWorkerBatchExpirer(t *testing.T) {
+	clock := &testClock{t: t0}
+	s := &batchStore{memStore: newMemStore(clock.Now)}
+	cfg := rules(t, `<Rule><ID>e</ID><Filter/><Status>Enabled</Status><Expiration><Days>1</Days></Expiration><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration></Rule>`)
+	s.setConfig("plain", cfg, "")
+	s.setConfig("versioned", cfg, "Enabled")
+	for i := range 5 {
+		s.put("plain", fmt.Sprint("k", i), at(-100*sec), 10, nil)
+	}
+	s.put("plain", "new", at(0), 10, nil)
+	s.put("versioned", "k", at(-100*sec), 1, nil)
+	s.put("versioned", "k", at(-50*sec), 2, nil)
+	s.onList = func(ctx context.Context, bucket string, call int, page []Version) error {
+		if bucket == "plain" && call == 1 {
+			s.put(bucket, "k1", at(-sec), 20, nil) // written after the listing
+		}
+		return nil
+	}
+	w := newTestWorker(t, WorkerConfig{Store: s, Meta: newMemMeta(), Now: clock.Now, BatchSize: 4})
+	p := runPass(t, w)
+	wantKeys(t, s.memStore, "plain", "k1", "new")
+	wantCounts(t, "plain", p.Buckets["plain"], Counts{Scanned: 6, ObjectsExpired: 4, BytesExpired: 40})
+	if got := shape(s.memStore, "versioned", "k"); got != "D,2" {
+		t.Fatalf("versioned k: %s, want a delete marker over 2 (1 was noncurrent for 50 s)", got)
+	}
+	wantCounts(t, "versioned", p.Buckets["versioned"], Counts{Scanned: 2, ObjectsExpired: 2, BytesExpired: 3})
+	// plain: k0, k1, k2 (k3 is held for the next page, as a page's last
+	// version that starts a key is), then k3 and k4; versioned: k.
+	var sizes []int
+	for _, b := range s.batches {
+		sizes = append(sizes, len(b))
+		for _, v := range b {
+			if v.Stamp == 0 {
+				t.Errorf("%s handed over without its stamp", v.Key)
+			}
+		}
+	}
+	if !slices.Equal(sizes, []int{3, 2, 1}) {
+		t.Fatalf("batches of %v expirations, want [3 2 1]", sizes)
+	}
+}
+
+func TestPacer(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rate  float64
+		steps []struct {
+			at   time.Duration
+			n    int
+			want time.Duration
+		}
+	}{
+		{name: "no bound", rate: 0, steps: []struct {
+			at   time.Duration
+			n    int
+			want time.Duration
+		}{{0, 1000, 0}, {0, 1000, 0}}},
+		{name: "1000 a second", rate: 1000, steps: []struct {
+			at   time.Duration
+			n    int
+			want time.Duration
+		}{
+			{0, 500, 0}, // the first batch starts at once and books 0.5 s
+			{100 * time.Millisecond, 500, 400 * time.Millisecond}, // waits for it
+			{time.Second, 0, 0},    // nothing to do costs nothing
+			{time.Second, 1000, 0}, // booked up to 1 s: no wait
+			{1500 * time.Millisecond, 10, 500 * time.Millisecond},
+			{10 * time.Second, 10, 0}, // idle time earns no burst
+			{10 * time.Second, 10, 10 * time.Millisecond},
+		}},
+	} {
+		p := pacer{rate: tc.rate}
+		for i, st := range tc.steps {
+			if got := p.delay(t0.Add(st.at), st.n); got != st.want {
+				t.Errorf("%s step %d: delay %v, want %v", tc.name, i, got, st.want)
+			}
+		}
+	}
+}

@@ -49,9 +49,11 @@ type lifecycleWorker struct {
 	done   sync.WaitGroup
 }
 
-// lifecycleParallel is how many expirations the worker runs at once. Each
-// is a synced write on every node; the nodes' group commit makes 32 at a
-// time about four times as fast as the worker's default of 8 (see
+// lifecycleParallel is how many actions the worker runs at once when
+// they go one by one (expirations in versioned buckets, noncurrent
+// versions, aborts; current objects of other buckets go in batches).
+// Each is a synced write on every node; the nodes' group commit makes 32
+// at a time about four times as fast as the worker's default of 8 (see
 // lifecycle/doc.go).
 const lifecycleParallel = 32
 
@@ -65,6 +67,7 @@ func startLifecycle(ctx context.Context, layer *objectlayer.Layer, flags lifecyc
 		Interval: flags.interval,
 		Day:      flags.day,
 		Parallel: lifecycleParallel,
+		Rate:     flags.rate,
 		Logger:   log,
 	})
 	if err != nil {
@@ -72,7 +75,7 @@ func startLifecycle(ctx context.Context, layer *objectlayer.Layer, flags lifecyc
 	}
 	lw := &lifecycleWorker{worker: w, meta: meta}
 	lw.done.Go(func() { w.Run(ctx) })
-	log.Info("lifecycle worker started", "worker", w.ID(), "lifecycle_interval", flags.interval, "lifecycle_day", flags.day)
+	log.Info("lifecycle worker started", "worker", w.ID(), "lifecycle_interval", flags.interval, "lifecycle_day", flags.day, "lifecycle_rate", flags.rate)
 	return lw, nil
 }
 

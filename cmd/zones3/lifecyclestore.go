@@ -22,7 +22,10 @@ type lifecycleStore struct {
 	parsed map[string]*lifecycle.Configuration
 }
 
-var _ lifecycle.Store = (*lifecycleStore)(nil)
+var (
+	_ lifecycle.Store        = (*lifecycleStore)(nil)
+	_ lifecycle.BatchExpirer = (*lifecycleStore)(nil)
+)
 
 func newLifecycleStore(layer *objectlayer.Layer) *lifecycleStore {
 	return &lifecycleStore{layer: layer, parsed: map[string]*lifecycle.Configuration{}}
@@ -117,6 +120,7 @@ func (s *lifecycleStore) ListVersions(ctx context.Context, bucket string, after 
 			DeleteMarker: v.DeleteMarker,
 			IsLatest:     v.IsLatest,
 			Tags:         v.Tags,
+			Stamp:        v.Stamp,
 		}
 	}
 	return page, res.IsTruncated && len(page) > 0, nil
@@ -141,6 +145,56 @@ func (s *lifecycleStore) ListUploads(ctx context.Context, bucket string, after l
 func (s *lifecycleStore) ExpireCurrent(ctx context.Context, bucket string, v lifecycle.VersionRef) error {
 	_, err := s.layer.DeleteObjectVersion(ctx, bucket, v.Key, objectlayer.DeleteOptions{IfUnmodifiedSince: v.ModTime})
 	return changedIf(err, objectlayer.ErrPreconditionFailed, objectlayer.ErrNoSuchKey)
+}
+
+// ExpireCurrentBatch expires the objects of a bucket that never had
+// versioning that the listing stamped in one objectlayer.ExpireObjects
+// call (one synced batch per node), and the rest (versioned buckets,
+// objects with shard files) one by one, lifecycleParallel at a time.
+func (s *lifecycleStore) ExpireCurrentBatch(ctx context.Context, bucket string, vs []lifecycle.VersionRef) []error {
+	errs := make([]error, len(vs))
+	var refs []objectlayer.ExpireRef
+	var batched []int
+	for i, v := range vs {
+		if v.Stamp != 0 && v.VersionID == "" {
+			refs = append(refs, objectlayer.ExpireRef{Key: v.Key, Stamp: v.Stamp})
+			batched = append(batched, i)
+		}
+	}
+	byOne := make([]bool, len(vs))
+	for i := range byOne {
+		byOne[i] = true
+	}
+	if len(refs) > 0 {
+		res, err := s.layer.ExpireObjects(ctx, bucket, refs)
+		for k, i := range batched {
+			e := err
+			if err == nil {
+				e = res[k]
+			}
+			if !errors.Is(e, objectlayer.ErrNotBatchable) {
+				byOne[i] = false
+				errs[i] = changedIf(e, objectlayer.ErrPreconditionFailed, objectlayer.ErrNoSuchBucket)
+			}
+		}
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range lifecycleParallel {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = s.ExpireCurrent(ctx, bucket, vs[i])
+			}
+		})
+	}
+	for i := range vs {
+		if byOne[i] {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	return errs
 }
 
 func (s *lifecycleStore) DeleteVersion(ctx context.Context, bucket string, v lifecycle.VersionRef) error {

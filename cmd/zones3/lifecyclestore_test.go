@@ -285,3 +285,66 @@ func TestLifecycleWorkerFreesShards(t *testing.T) {
 		t.Errorf("shard files: %d before, %d with 4 objects, %d after 3 expired", before, full, after)
 	}
 }
+
+// TestLifecycleStoreExpireBatch: the listed small objects of an
+// unversioned bucket go in one batch, guarded by their listing; large ones
+// and those of versioned buckets go one by one; all as ExpireCurrent
+// would do them.
+func TestLifecycleStoreExpireBatch(t *testing.T) {
+	l, dirs := openTestLayer(t)
+	ctx := context.Background()
+	s := newLifecycleStore(l)
+	for _, b := range []string{"plain", "ver"} {
+		if err := l.MakeBucket(ctx, b, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.SetBucketVersioning(ctx, "ver", objectlayer.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c"} {
+		putObject(t, l, "plain", k, 100, nil)
+	}
+	putObject(t, l, "plain", "large", 300<<10, nil)
+	putObject(t, l, "ver", "v", 100, nil)
+	list := func(bucket string) []lifecycle.VersionRef {
+		page, _, err := s.ListVersions(ctx, bucket, lifecycle.VersionMarker{}, 100, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs := make([]lifecycle.VersionRef, len(page))
+		for i := range page {
+			refs[i] = page[i].Ref()
+		}
+		return refs
+	}
+	plain := list("plain") // a, b, c, large
+	if plain[0].Stamp == 0 || plain[3].Stamp != 0 {
+		t.Fatalf("stamps of a small and a large object: %d, %d", plain[0].Stamp, plain[3].Stamp)
+	}
+	putObject(t, l, "plain", "b", 50, nil) // after the listing
+	errs := s.ExpireCurrentBatch(ctx, "plain", plain)
+	if errs[0] != nil || !errors.Is(errs[1], lifecycle.ErrChanged) || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("batch: %v", errs)
+	}
+	res, err := l.ListObjects(ctx, "plain", objectlayer.ListOptions{})
+	if err != nil || len(res.Objects) != 1 || res.Objects[0].Key != "b" || res.Objects[0].Size != 50 {
+		t.Fatalf("left after the batch: %+v, %v", res.Objects, err)
+	}
+	// Replaced shard files are removed in the background.
+	for deadline := time.Now().Add(10 * time.Second); shardFiles(t, dirs) != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d shard files left after the large object expired", shardFiles(t, dirs))
+		}
+	}
+	errs = s.ExpireCurrentBatch(ctx, "ver", list("ver"))
+	if errs[0] != nil {
+		t.Fatal(errs[0])
+	}
+	if _, err := l.StatObject(ctx, "ver", "v"); !errors.Is(err, objectlayer.ErrDeleteMarker) && !errors.Is(err, objectlayer.ErrNoSuchKey) {
+		t.Fatalf("versioned object after expiry: %v", err)
+	}
+	if page := list("ver"); len(page) != 2 {
+		t.Fatalf("versioned bucket after expiry: %d versions, want the object and a delete marker", len(page))
+	}
+}

@@ -34,6 +34,11 @@ type ObjectInfo struct {
 	// Tags is the version's tag set (nil when it has none). Listings leave
 	// it out.
 	Tags map[string]string
+	// Stamp, set only by ListObjectVersions, names the listed record of a
+	// current object that ExpireObjects can remove in a batch (an object
+	// without shard files in a bucket that never had versioning); 0 for
+	// every other version. It is opaque: ExpireObjects takes it back.
+	Stamp uint64
 }
 
 // BucketInfo is one bucket.

@@ -183,12 +183,16 @@ type hlcClock struct {
 	now  func() time.Time
 }
 
-// next returns a new timestamp, greater than every earlier one.
+// next returns a new timestamp, greater than every earlier one. It is
+// always even: the odd value just past a version's HLC is left for a
+// write that must lose to every later write of the key (see
+// expiryTombstoneHLC).
 func (c *hlcClock) next() uint64 {
 	wall := uint64(c.now().UnixNano())
 	for {
 		last := c.last.Load()
 		n := max(wall, last+1)
+		n += n & 1
 		if c.last.CompareAndSwap(last, n) {
 			return n
 		}

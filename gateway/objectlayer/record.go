@@ -83,7 +83,7 @@ func prefixEnd(p []byte) []byte {
 // Record flags.
 const (
 	flagTombstone    = 1 << iota // the key (or version) was deleted at this HLC
-	flagInline                   // the object's shards are in the records
+	flagInline                   // the object's shards are in the records; in a list entry: the version has no shard files
 	flagExt                      // the version's creation HLC and tags follow the parts
 	flagDeleteMarker             // the version is a delete marker
 	flagVersionID                // the version has its own ID: it is not the null version
@@ -135,6 +135,12 @@ type objectRecord struct {
 	versioned    bool // a copy lives in v/ (written in a bucket with versioning)
 	tags         map[string]string
 
+	// written is, for a tombstone whose HLC sits just past the version it
+	// removed rather than at the time it was written (a lifecycle
+	// expiration, see expiryTombstoneHLC), the HLC of the time it was
+	// written; 0 otherwise. Ageing decisions go by it (see wallHLC).
+	written uint64
+
 	// Node-specific fields, encoded last so that the common part of the
 	// records of one version is built once.
 	shard int    // this node's shard index
@@ -166,10 +172,13 @@ func (r *objectRecord) appendCommon(b []byte) []byte {
 		flags |= flagExt
 	}
 	flags |= r.versionFlags()
-	b = append(b, flags)
 	if r.tombstone {
-		return b
+		if r.written > r.hlc {
+			return binary.AppendUvarint(append(b, flags|flagExt), r.written)
+		}
+		return append(b, flags)
 	}
+	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(r.size))
 	b = appendString(b, r.etag)
 	b = appendMap(b, r.header)
@@ -245,6 +254,9 @@ func decodeObjectRecord(v []byte) (*objectRecord, error) {
 	r.hasVersionID = flags&flagVersionID != 0
 	r.versioned = flags&flagVersioned != 0
 	r.modified = r.hlc
+	if r.tombstone && flags&flagExt != 0 && d.err == nil {
+		r.written = d.uvarint()
+	}
 	if r.tombstone || d.err != nil {
 		return r, d.err
 	}
@@ -282,6 +294,10 @@ func decodeObjectRecord(v []byte) (*objectRecord, error) {
 	return r, d.err
 }
 
+// wallHLC is when the record was written: its HLC, or for a tombstone
+// placed just past the version it removed, when that happened.
+func (r *objectRecord) wallHLC() uint64 { return max(r.hlc, r.written) }
+
 // shardNames lists the committed shard files this node's record refers
 // to, so that they can be removed once the record is replaced.
 func (r *objectRecord) shardNames() []string {
@@ -315,6 +331,12 @@ type listEntry struct {
 	checksums    map[string]string
 	parts        int
 
+	// noShards is set on the entries of versions that keep no shard
+	// files (inline objects and delete markers), so that the lifecycle
+	// worker may remove them without reading their records (see
+	// ExpireObjects). Entries written before it existed lack it.
+	noShards bool
+
 	// As in objectRecord.
 	modified     uint64
 	deleteMarker bool
@@ -336,6 +358,7 @@ func entryOf(r *objectRecord) *listEntry {
 		checksumType: r.checksumType,
 		checksums:    r.checksums,
 		parts:        len(r.parts),
+		noShards:     r.inline || r.deleteMarker,
 		modified:     r.modified,
 		deleteMarker: r.deleteMarker,
 		hasVersionID: r.hasVersionID,
@@ -371,6 +394,9 @@ func (e *listEntry) marshal() []byte {
 	if e.versioned {
 		flags |= flagVersioned
 	}
+	if e.noShards {
+		flags |= flagInline
+	}
 	b = append(b, flags)
 	b = binary.AppendUvarint(b, uint64(e.size))
 	b = appendString(b, e.etag)
@@ -397,6 +423,7 @@ func decodeListEntry(v []byte) (listEntry, error) {
 	e.deleteMarker = flags&flagDeleteMarker != 0
 	e.hasVersionID = flags&flagVersionID != 0
 	e.versioned = flags&flagVersioned != 0
+	e.noShards = flags&flagInline != 0
 	e.modified = e.hlc
 	if e.tombstone || d.err != nil {
 		return e, d.err

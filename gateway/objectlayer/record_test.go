@@ -61,7 +61,8 @@ func TestSmallRecordsRoundTrip(t *testing.T) {
 	for _, le := range []listEntry{
 		{hlc: 9, modified: 9, size: 10, etag: "e", checksumType: "FULL_OBJECT", checksums: map[string]string{"CRC32C": "x"}, parts: 2},
 		{hlc: 12, modified: 9, size: 10, etag: "e", versioned: true, hasVersionID: true, versionID: newVersionID(9), tags: map[string]string{"a": "b"}},
-		{hlc: 13, modified: 13, deleteMarker: true, versioned: true, versionID: newVersionID(13)},
+		{hlc: 13, modified: 13, deleteMarker: true, versioned: true, versionID: newVersionID(13), noShards: true},
+		{hlc: 14, modified: 14, size: 3, etag: "e", noShards: true},
 	} {
 		if got, err := decodeListEntry(le.marshal()); err != nil || !reflect.DeepEqual(got, le) {
 			t.Errorf("list entry: %+v, %v", got, err)
@@ -87,6 +88,13 @@ func TestSmallRecordsRoundTrip(t *testing.T) {
 	pr := partRecord{hlc: 5, size: 6, etag: "e", dataID: "d", layout: erasure.Layout{K: 2, M: 1, BlockSize: 1}, shard: 1}
 	if got, err := decodePartRecord(pr.marshal()); err != nil || !reflect.DeepEqual(got, pr) {
 		t.Errorf("part: %+v, %v", got, err)
+	}
+	// An expiration's tombstone carries when it was written.
+	for _, tomb := range []objectRecord{{hlc: 7, tombstone: true}, {hlc: 7, tombstone: true, written: 90}} {
+		r, err := decodeObjectRecord(tomb.marshal())
+		if err != nil || !r.tombstone || r.hlc != 7 || r.written != tomb.written || r.wallHLC() != max(7, tomb.written) {
+			t.Errorf("tombstone %+v: %+v, %v", tomb, r, err)
+		}
 	}
 	if e, err := decodeListEntry((&listEntry{hlc: 1, tombstone: true}).marshal()); err != nil || !e.tombstone || e.hlc != 1 {
 		t.Errorf("list tombstone: %+v, %v", e, err)
@@ -219,12 +227,18 @@ func TestHLC(t *testing.T) {
 	c := hlcClock{now: func() time.Time { return wall }}
 	a := c.next()
 	b := c.next()
-	if a != uint64(wall.UnixNano()) || b != a+1 {
+	// Values are even: the odd value past one is an expiration's.
+	if a != uint64(wall.UnixNano()) || b != a+2 {
 		t.Errorf("next: %d, %d", a, b)
 	}
-	c.observe(a + 1000)
-	if n := c.next(); n != a+1001 {
+	c.observe(a + 1001)
+	if n := c.next(); n != a+1002 {
 		t.Errorf("after observing a later HLC: %d", n)
+	}
+	for range 100 {
+		if h := rewriteHLC(a + 3); h&1 != 0 || h <= a+3 || h > a+3+258 {
+			t.Fatalf("rewriteHLC(%d) = %d", a+3, h)
+		}
 	}
 	c.observe(5)
 	wall = wall.Add(time.Hour)

@@ -217,7 +217,7 @@ func (l *Layer) repairObject(ctx context.Context, ref objectRef, verify bool) (r
 			kinds[j] = slotMissing
 		case sameRecord(r, cur):
 			kinds[j] = slotCurrent
-		case newerThan(r, cur) && l.aged(r.hlc):
+		case newerThan(r, cur) && l.aged(r.wallHLC()):
 			kinds[j] = slotNewerFailed
 		case newerThan(r, cur):
 			kinds[j] = slotNewerRecent
@@ -304,7 +304,7 @@ func (l *Layer) noQuorumVersion(ref objectRef, st *objectState, allAnswered bool
 			holders++
 		}
 	}
-	if newest == nil || !l.aged(newest.hlc) {
+	if newest == nil || !l.aged(newest.wallHLC()) {
 		return // nothing, or a write still in progress
 	}
 	out.problem("", "%s: no version has a write quorum: the newest is on %d of %d nodes, %d needed (a failed write, or an object that lost more shards than its parity); left as it is",
@@ -374,7 +374,7 @@ func (l *Layer) repairTombstone(ctx context.Context, ref objectRef, st *objectSt
 			out.problem(l.nodes[st.placed[j]].ID(), "%s: writing the tombstone to %s: %v", ref, l.nodes[st.placed[j]].ID(), err)
 		}
 	}
-	if !everywhere || !l.aged(cur.hlc) || ctx.Err() != nil {
+	if !everywhere || !l.aged(cur.wallHLC()) || ctx.Err() != nil {
 		return
 	}
 	// Every placed node holds the tombstone: no older version is left

@@ -711,7 +711,7 @@ func (l *Layer) checkRecords(ref objectRef, byNode map[int]*objectRecord, failed
 	cur := st.cur
 	if cur == nil {
 		for _, r := range st.recs {
-			if r != nil && l.aged(r.hlc) {
+			if r != nil && l.aged(r.wallHLC()) {
 				return checkRepair, nil
 			}
 		}
@@ -726,7 +726,7 @@ func (l *Layer) checkRecords(ref objectRef, byNode map[int]*objectRecord, failed
 		}
 	}
 	if cur.tombstone {
-		if l.aged(cur.hlc) {
+		if l.aged(cur.wallHLC()) {
 			return checkRepair, nil
 		}
 		return checkHealthy, nil

@@ -176,8 +176,9 @@ func splitVersionKey(rest []byte) (key, slot string, ok bool) {
 // just past h, with a little randomness so that two gateways rewriting
 // the same record at once still pick one winner on every node. Staying
 // next to h rather than taking the clock keeps such a rewrite from
-// winning over a version written meanwhile.
-func rewriteHLC(h uint64) uint64 { return h + 1 + mrand.Uint64N(256) }
+// winning over a version written meanwhile. Like the clock's values it is
+// even (see hlcClock.next).
+func rewriteHLC(h uint64) uint64 { return (h + 2 + mrand.Uint64N(256)) &^ 1 }
 
 // VersioningState is a bucket's versioning configuration.
 type VersioningState string

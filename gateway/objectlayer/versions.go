@@ -373,6 +373,7 @@ func versionInfo(bucket string, it versionItem) ObjectInfo {
 		DeleteMarker: e.deleteMarker,
 		IsLatest:     it.latest,
 		Tags:         e.tags,
+		Stamp:        expiryStamp(it),
 	}
 }
 
