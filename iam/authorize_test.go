@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -229,6 +230,15 @@ func TestAuthorizeStoredPolicyDoesNotParse(t *testing.T) {
 	if err := d.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
+	warned := false
+	for _, l := range logs.take(t) {
+		if l["level"] == "WARN" && l["policy"] == "broken" && l["owner"] == "arn:aws:iam::"+d.Account()+":user/bob" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("no warning names the policy that does not parse")
+	}
 	a := NewAuthorizer(d, logs.logger())
 	ask := func(action string) error {
 		return a.Authorize(ctx, &AccessRequest{Auth: Auth{Method: AuthV4Header, AccessKey: key.ID}, Action: action, Resource: "arn:aws:s3:::b/k", Context: s3Context()})
@@ -239,14 +249,125 @@ func TestAuthorizeStoredPolicyDoesNotParse(t *testing.T) {
 	if err := ask("s3:GetObject"); !errors.Is(err, ErrAccessDenied) || !strings.HasSuffix(err.Error(), ": implicit deny") {
 		t.Fatalf("the policy that does not parse: %v", err)
 	}
-	warned := false
-	for _, l := range logs.take(t) {
-		if l["level"] == "WARN" && l["policy"] == "broken" && l["owner"] == "arn:aws:iam::"+d.Account()+":user/bob" {
-			warned = true
+	// It was logged when its record was read: neither requests nor
+	// refreshes that find the record unchanged log it again.
+	for range 3 {
+		ask("s3:GetObject")
+		if err := d.Refresh(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if !warned {
-		t.Error("no warning names the policy that does not parse")
+	for _, l := range logs.take(t) {
+		if l["level"] != "INFO" || l["msg"] != "access denied" {
+			t.Errorf("logged again: %v", l)
+		}
+	}
+	id, err := d.Identity(key.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(id.Policies) != 2 || id.Policies[0].Name != "broken" || id.Policies[0].Policy != nil || id.Policies[0].Document != broken ||
+		id.Policies[1].Name != "put" || id.Policies[1].Policy == nil {
+		t.Errorf("policies %+v", id.Policies)
+	}
+}
+
+// Identity hands out the policies parsed when their records were read:
+// the same ones to every request and every user they apply to, until the
+// record changes.
+func TestIdentitySharesParsedPolicies(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthzFixture(t)
+	d := f.dir
+	if _, err := d.CreateUser(ctx, "bob", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.AddUserToGroup(ctx, "devs", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	shared := "arn:aws:iam::" + d.Account() + ":policy/shared-read"
+	if err := d.AttachUserPolicy(ctx, "bob", shared); err != nil {
+		t.Fatal(err)
+	}
+	bobKey, err := d.CreateAccessKey(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := func(accessKey string) map[string]*policy.Policy {
+		t.Helper()
+		id, err := d.Identity(accessKey, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]*policy.Policy{}
+		for _, p := range id.Policies {
+			if p.Policy == nil {
+				t.Fatalf("%s does not parse", p.Name)
+			}
+			if want := p.ARN + "#" + p.Name; p.Policy.Name != want || p.Policy.Text() != p.Document {
+				t.Errorf("policy %q named %q, text %q", want, p.Policy.Name, p.Policy.Text())
+			}
+			m[p.Name] = p.Policy
+		}
+		return m
+	}
+	alice := byName(f.alice.ID)
+	if len(alice) != 3 {
+		t.Fatalf("alice's policies: %v", alice)
+	}
+	bob := byName(bobKey.ID)
+	if alice["shared-read"] != bob["shared-read"] || alice["no-archive-deletes"] != bob["no-archive-deletes"] {
+		t.Error("alice and bob have their own copies of the managed and group policies")
+	}
+	if err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again := byName(f.alice.ID)
+	for name, p := range alice {
+		if again[name] != p {
+			t.Errorf("%s was parsed again though its record did not change", name)
+		}
+	}
+	if err := d.PutUserPolicy(ctx, "alice", "home", allowS3); err != nil {
+		t.Fatal(err)
+	}
+	changed := byName(f.alice.ID)
+	if changed["home"] == alice["home"] || changed["home"].Text() != allowS3 {
+		t.Error("the replaced inline policy is still the old one")
+	}
+	if changed["shared-read"] != alice["shared-read"] {
+		t.Error("the managed policy was parsed again though its record did not change")
+	}
+}
+
+// The cache of session policies stays bounded however many sessions
+// there are.
+func TestAuthorizeSessionCacheBounded(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthzFixture(t)
+	a := NewAuthorizer(f.dir, quietLog)
+	role, err := f.dir.CreateRole(ctx, CreateRoleInput{Name: "r", TrustPolicy: trustAccount(f.dir.Account())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.dir.PutRolePolicy(ctx, "r", "all", allowS3); err != nil {
+		t.Fatal(err)
+	}
+	for i := range maxParsedDocs + 10 {
+		c, err := f.dir.IssueSession(AssumeRoleInput{Role: role, SessionName: fmt.Sprintf("s%d", i), Duration: time.Hour, SessionPolicy: allowS3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := &AccessRequest{Auth: Auth{Method: AuthV4Header, AccessKey: c.AccessKeyID, SessionToken: c.SessionToken}, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k"}
+		if err := a.Authorize(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		a.mu.Lock()
+		n := len(a.parsed)
+		a.mu.Unlock()
+		if n > maxParsedDocs {
+			t.Fatalf("%d session policies cached after %d sessions", n, i+1)
+		}
 	}
 }
 
