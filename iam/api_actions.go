@@ -89,7 +89,7 @@ func (c *call) entityARN(kind entityKind, name string) string {
 	path := "/"
 	d := c.api.dir
 	d.mu.RLock()
-	var e *entityRecord
+	var e *cachedEntity
 	switch kind {
 	case kindUser:
 		e = d.cache.users[recordKey(name)]
@@ -99,7 +99,7 @@ func (c *call) entityARN(kind entityKind, name string) string {
 		e = d.cache.roles[recordKey(name)]
 	}
 	if e != nil {
-		path, name = orRoot(e.Path), e.Name
+		path, name = orRoot(e.rec.Path), e.rec.Name
 	}
 	d.mu.RUnlock()
 	return kind.arn(d.account, path, name)

@@ -20,16 +20,32 @@ var ErrAccessDenied = errors.New("iam: access denied")
 // policy the gateway passes), IAM and STS requests (AuthorizeAPI) and role
 // trust (Trust). It logs one line per refusal: who, which action on which
 // resource, and why. It is safe for concurrent use.
+//
+// Identity policies come parsed from the Directory (parsed once, when it
+// reads their records), so a user's request parses nothing and looks
+// nothing up by document. The documents that come with a request instead,
+// a session's policy (from its token) and a role's trust policy (read by
+// AssumeRole), are parsed once and kept in a bounded cache.
 type Authorizer struct {
 	dir *Directory
 	log *slog.Logger
 
-	// parsed caches the parsed form of each policy document in force,
-	// keyed by its name and text: documents change rarely and parsing is
-	// far dearer than evaluating.
 	mu     sync.Mutex
-	parsed map[string]*policy.Policy
+	parsed map[docKey]*policy.Policy
 }
+
+// docKey names a parsed session or trust policy: its kind (Identity for
+// a session policy), the ARN it is named after (the session's, or the
+// role's) and its text.
+type docKey struct {
+	kind  policy.Kind
+	owner string
+	doc   string
+}
+
+// maxParsedDocs bounds the cache of session and trust policies; when full
+// it is emptied. Each document is at most 2,048 characters.
+const maxParsedDocs = 1024
 
 // NewAuthorizer returns an Authorizer over dir; log nil means
 // slog.Default().
@@ -37,7 +53,7 @@ func NewAuthorizer(dir *Directory, log *slog.Logger) *Authorizer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Authorizer{dir: dir, log: log, parsed: make(map[string]*policy.Policy)}
+	return &Authorizer{dir: dir, log: log, parsed: make(map[docKey]*policy.Policy)}
 }
 
 // ValidatePolicy is a DirectoryConfig.ValidatePolicy that checks documents
@@ -81,7 +97,7 @@ func (a *Authorizer) AuthorizeAPI(ctx context.Context, id *Identity, action, res
 // sts:AssumeRole: naming the caller allows it; naming the account defers
 // to the caller's own policies.
 func (a *Authorizer) Trust(ctx context.Context, doc []byte, caller *Identity, roleARN string) error {
-	trust, err := a.policy("trust:"+roleARN, doc, policy.Trust)
+	trust, err := a.policy(policy.Trust, roleARN, string(doc))
 	if err != nil {
 		return fmt.Errorf("the role's trust policy does not parse: %w", err)
 	}
@@ -92,7 +108,10 @@ func (a *Authorizer) Trust(ctx context.Context, doc []byte, caller *Identity, ro
 // decide fills the principal of req from id (nil: anonymous, already
 // set), evaluates and logs a refusal.
 func (a *Authorizer) decide(id *Identity, req *policy.Request, resource *policy.Policy, accessKey string) error {
-	var identity []*policy.Policy
+	// Enough for a user's policies in most accounts without a heap
+	// allocation.
+	var buf [16]*policy.Policy
+	identity := buf[:0]
 	var session *policy.Policy
 	if id != nil {
 		req.Principal = policy.Principal{
@@ -103,18 +122,15 @@ func (a *Authorizer) decide(id *Identity, req *policy.Request, resource *policy.
 			UserName: id.UserName,
 			UserID:   id.UserID,
 		}
-		for _, ip := range id.Policies {
-			p, err := a.policy(ip.ARN+"#"+ip.Name, ip.Document, policy.Identity)
-			if err != nil {
-				// Stored documents parsed when they were put; one that no
-				// longer does grants nothing.
-				a.log.Warn("identity policy does not parse", "policy", ip.Name, "owner", ip.ARN, "err", err)
-				continue
+		for i := range id.Policies {
+			// nil: the stored document does not parse (the Directory
+			// logged it) and grants nothing.
+			if p := id.Policies[i].Policy; p != nil {
+				identity = append(identity, p)
 			}
-			identity = append(identity, p)
 		}
-		if id.SessionPolicy != nil {
-			p, err := a.policy("session:"+id.ARN, id.SessionPolicy, policy.Identity)
+		if id.SessionPolicy != "" {
+			p, err := a.policy(policy.Identity, id.ARN, id.SessionPolicy)
 			if err != nil {
 				// A session policy that does not parse must not widen the
 				// session: refuse.
@@ -140,23 +156,29 @@ func (a *Authorizer) decide(id *Identity, req *policy.Request, resource *policy.
 	return fmt.Errorf("%w: %s", ErrAccessDenied, d.Reason())
 }
 
-// policy returns the parsed document, from the cache when it was parsed
-// before under the same name.
-func (a *Authorizer) policy(name string, doc []byte, kind policy.Kind) (*policy.Policy, error) {
-	key := name + "\x00" + string(doc)
+// policy returns a session policy (kind Identity, named after the
+// session's ARN) or a trust policy (kind Trust, named after the role's
+// ARN) parsed, from the cache when it was parsed before for the same
+// owner.
+func (a *Authorizer) policy(kind policy.Kind, owner, doc string) (*policy.Policy, error) {
+	key := docKey{kind: kind, owner: owner, doc: doc}
 	a.mu.Lock()
 	p, ok := a.parsed[key]
 	a.mu.Unlock()
 	if ok {
 		return p, nil
 	}
-	p, err := policy.Parse(doc, kind)
+	p, err := policy.Parse([]byte(doc), kind)
 	if err != nil {
 		return nil, err
 	}
-	p.Name = name
+	if kind == policy.Trust {
+		p.Name = "trust:" + owner
+	} else {
+		p.Name = "session:" + owner
+	}
 	a.mu.Lock()
-	if len(a.parsed) >= 10000 {
+	if len(a.parsed) >= maxParsedDocs {
 		clear(a.parsed)
 	}
 	a.parsed[key] = p

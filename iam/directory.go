@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zones3/zones3/iam/policy"
 )
 
 // DefaultRefreshInterval is how often a Directory reads every IAM record
@@ -230,10 +232,10 @@ func (d *Directory) Refresh(ctx context.Context) error {
 
 // snapshot is the in-memory copy of the records.
 type snapshot struct {
-	users    map[string]*entityRecord // by recordKey(name)
-	groups   map[string]*entityRecord
-	roles    map[string]*entityRecord
-	policies map[string]*policyRecord
+	users    map[string]*cachedEntity // by recordKey(name)
+	groups   map[string]*cachedEntity
+	roles    map[string]*cachedEntity
+	policies map[string]*cachedPolicy
 	keys     map[string]*cachedKey // by access key ID
 	// raw are the records as stored, by name: a refresh decodes only the
 	// records that changed since the last one.
@@ -245,14 +247,37 @@ type snapshot struct {
 type cachedKey struct {
 	rec    *keyRecord
 	secret string
+	user   string // recordKey(rec.User)
+}
+
+// cachedEntity is a user, group or role in the in-memory copy, with what
+// Identity hands out computed once when the record is read: its ARN, its
+// inline policies parsed, and the keys of the records it names. Like the
+// record, it is never changed once in the copy: a new record makes a new
+// cachedEntity.
+type cachedEntity struct {
+	rec    *entityRecord
+	arn    string
+	inline []IdentityPolicy // by name
+	// attached and groups are the record keys of rec.Attached and
+	// rec.Groups.
+	attached []string
+	groups   []string
+}
+
+// cachedPolicy is a managed policy in the in-memory copy, parsed when its
+// record is read.
+type cachedPolicy struct {
+	rec      *policyRecord
+	identity IdentityPolicy
 }
 
 func newSnapshot() *snapshot {
 	return &snapshot{
-		users:    map[string]*entityRecord{},
-		groups:   map[string]*entityRecord{},
-		roles:    map[string]*entityRecord{},
-		policies: map[string]*policyRecord{},
+		users:    map[string]*cachedEntity{},
+		groups:   map[string]*cachedEntity{},
+		roles:    map[string]*cachedEntity{},
+		policies: map[string]*cachedPolicy{},
 		keys:     map[string]*cachedKey{},
 		raw:      map[string][]byte{},
 	}
@@ -303,19 +328,22 @@ func (d *Directory) applyTo(s, old *snapshot, name string, value []byte) {
 		}
 		s.raw[name] = value
 	}
-	entities := map[string]map[string]*entityRecord{"user": s.users, "group": s.groups, "role": s.roles}
-	if m, ok := entities[kind]; ok {
+	entities := map[string]struct {
+		m    map[string]*cachedEntity
+		kind entityKind
+	}{"user": {s.users, kindUser}, "group": {s.groups, kindGroup}, "role": {s.roles, kindRole}}
+	if e, ok := entities[kind]; ok {
 		if value == nil {
-			delete(m, key)
+			delete(e.m, key)
 			return
 		}
 		rec, err := decodeRecord[entityRecord](name, value)
 		if err != nil {
 			d.log.Warn("iam: skipping a corrupt record", "name", name, "err", err)
-			delete(m, key)
+			delete(e.m, key)
 			return
 		}
-		m[key] = rec
+		e.m[key] = d.cacheEntity(e.kind, rec)
 		return
 	}
 	switch kind {
@@ -330,7 +358,8 @@ func (d *Directory) applyTo(s, old *snapshot, name string, value []byte) {
 			delete(s.policies, key)
 			return
 		}
-		s.policies[key] = rec
+		arn := policyARN(d.account, rec.Path, rec.Name)
+		s.policies[key] = &cachedPolicy{rec: rec, identity: d.parseStored(arn, rec.Name, rec.Document, true)}
 	case "key":
 		if value == nil {
 			delete(s.keys, key)
@@ -343,7 +372,7 @@ func (d *Directory) applyTo(s, old *snapshot, name string, value []byte) {
 			return
 		}
 		if prev := old.keys[key]; prev != nil && bytes.Equal(prev.rec.Secret, rec.Secret) {
-			s.keys[key] = &cachedKey{rec: rec, secret: prev.secret}
+			s.keys[key] = &cachedKey{rec: rec, secret: prev.secret, user: recordKey(rec.User)}
 			return
 		}
 		secret, err := d.secrets.open(rec.Secret, []byte(name))
@@ -351,8 +380,41 @@ func (d *Directory) applyTo(s, old *snapshot, name string, value []byte) {
 			d.log.Warn("iam: the secret of an access key does not open; the key cannot authenticate (was ZONES3_IAM_KEY or the root secret key changed?)",
 				"access_key", key, "user", rec.User, "err", err)
 		}
-		s.keys[key] = &cachedKey{rec: rec, secret: string(secret)}
+		s.keys[key] = &cachedKey{rec: rec, secret: string(secret), user: recordKey(rec.User)}
 	}
+}
+
+// cacheEntity makes the in-memory form of an entity record.
+func (d *Directory) cacheEntity(kind entityKind, rec *entityRecord) *cachedEntity {
+	e := &cachedEntity{rec: rec, arn: kind.arn(d.account, rec.Path, rec.Name)}
+	for _, name := range sortedKeys(rec.Inline) {
+		e.inline = append(e.inline, d.parseStored(e.arn, name, rec.Inline[name], false))
+	}
+	for _, name := range rec.Attached {
+		e.attached = append(e.attached, recordKey(name))
+	}
+	for _, name := range rec.Groups {
+		e.groups = append(e.groups, recordKey(name))
+	}
+	return e
+}
+
+// parseStored parses a stored identity policy (owner is the ARN of the
+// managed policy, or of the entity holding an inline one) once, when its
+// record is read, so that no request parses it. A document that does not
+// parse (the ValidatePolicy hook accepted more than the policy language,
+// or a newer zones3 wrote it) is logged here and has no Policy: it grants
+// nothing, and the identity's other policies still apply.
+func (d *Directory) parseStored(owner, name, doc string, managed bool) IdentityPolicy {
+	ip := IdentityPolicy{Managed: managed, ARN: owner, Name: name, Document: doc}
+	p, err := policy.Parse([]byte(doc), policy.Identity)
+	if err != nil {
+		d.log.Warn("iam: identity policy does not parse; it grants nothing", "policy", name, "owner", owner, "err", err)
+		return ip
+	}
+	p.Name = owner + "#" + name
+	ip.Policy = p
+	return ip
 }
 
 // noteWrite applies a write this Directory made to the in-memory copy at
@@ -444,13 +506,13 @@ func (d *Directory) IsRoot(accessKey string) bool { return accessKey == d.rootAc
 
 // activeKey returns the key and its user when the key authenticates.
 // d.mu must be held.
-func (d *Directory) activeKey(accessKey string) (*cachedKey, *entityRecord, bool) {
+func (d *Directory) activeKey(accessKey string) (*cachedKey, *cachedEntity, bool) {
 	k := d.cache.keys[accessKey]
 	if k == nil || k.secret == "" || k.rec.Status != StatusActive {
 		return nil, nil, false
 	}
-	u := d.cache.users[recordKey(k.rec.User)]
-	if u == nil || u.ID != k.rec.UserID {
+	u := d.cache.users[k.user]
+	if u == nil || u.rec.ID != k.rec.UserID {
 		// The key outlived its user (a delete raced with a create
 		// through another gateway): it is not valid.
 		return nil, nil, false

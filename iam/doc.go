@@ -94,6 +94,45 @@
 // ready. The root key pair from the environment always authenticates and
 // is never stored.
 //
+// # Authorisation cost
+//
+// Every S3 request of an IAM user is authorised, so the policy language's
+// parsing is kept off that path. The in-memory copy holds each stored
+// identity policy (inline policies of users, groups and roles; managed
+// policies) already parsed: a record is parsed when it enters the copy,
+// and a refresh that finds a record unchanged keeps its parsed form, so a
+// document is parsed once per version per gateway. Identity hands out
+// these *policy.Policy values by reference (IdentityPolicy.Policy), shared
+// by every request and every user they apply to and never changed, and
+// Authorizer evaluates them as they are: no parsing, no building of keys,
+// no lookup by document text. A stored document that does not parse (a
+// ValidatePolicy hook accepted more than the policy language, or a newer
+// zones3 wrote it) is logged once, when its record is read, and grants
+// nothing; the identity's other policies still apply, as before. The
+// documents that come with the request are parsed by the Authorizer and
+// kept in a cache of at most 1,024 entries, emptied when full: session
+// policies (carried in the session token; the same policy in another
+// session is another entry, since the deciding policy is named after the
+// session) and trust policies (AssumeRole only).
+//
+// BenchmarkAuthorizeUser measures one S3 request (PutObject) by a user
+// with three policies (one inline, one managed, one from a group) against
+// a bucket policy with conditions: Directory.Identity and the evaluation.
+// On the shared 2-core development machine (load around 4, so the times
+// vary by a factor of two between runs), six runs each:
+//
+//	go test -run '^$' -bench BenchmarkAuthorizeUser -benchtime 500ms -count 6 ./iam/
+//
+//	before (policies copied per request, parsed form looked up by name and text):
+//	  2,500–8,100 ns/op (median about 6,000), 3,104 B/op, 28 allocs/op
+//	after (parsed with the snapshot, shared):
+//	  1,150–2,000 ns/op (median about 1,500),   608 B/op,  3 allocs/op
+//
+// The three allocations left are the Identity, its policy list (one
+// slice of references) and the policy.Request, which escapes to the
+// heap through policy.Evaluate. BenchmarkIdentity (a user of a 1,000-user directory)
+// went from 18 to 2 allocations per call.
+//
 // # Temporary credentials
 //
 // STS AssumeRole issues an ASIA… access key, a secret and a session token

@@ -4,12 +4,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
+
+	"github.com/zones3/zones3/iam/policy"
 )
 
 // Identity is who an authenticated access key stands for, with everything
-// authorization needs to decide what it may do.
+// authorization needs to decide what it may do. An Identity from
+// Directory.Identity shares its slices and policies with the Directory's
+// in-memory copy: read them, never modify them.
 type Identity struct {
 	Account   string
 	AccessKey string
@@ -30,11 +33,11 @@ type Identity struct {
 	Groups   []string
 
 	// Temporary credentials: the role, the session, the session policy
-	// (nil when none was given) and when the credentials expire.
+	// ("" when none was given) and when the credentials expire.
 	Role          string
 	RoleARN       string
 	SessionName   string
-	SessionPolicy []byte
+	SessionPolicy string
 	Expiration    time.Time
 	// SourceARN is who assumed the role.
 	SourceARN string
@@ -46,19 +49,27 @@ type Identity struct {
 	Policies []IdentityPolicy
 }
 
-// IdentityPolicy is one policy document in force for an identity.
+// IdentityPolicy is one policy in force for an identity.
 type IdentityPolicy struct {
 	// Managed: ARN is the managed policy's. Inline: ARN is the ARN of the
 	// user, group or role that holds it.
 	Managed  bool
 	ARN      string
 	Name     string
-	Document []byte
+	Document string
+	// Policy is Document parsed when the Directory read its record, named
+	// "<ARN>#<Name>" for decisions; shared by every identity it applies
+	// to. nil when the stored document does not parse (logged once when
+	// the record was read): such a policy grants nothing.
+	Policy *policy.Policy
 }
 
 // Identity returns who accessKey (with sessionToken, for temporary
 // credentials) stands for, from the in-memory copy of the records. The
 // error wraps ErrInvalidAccessKeyID, ErrInvalidToken or ErrExpiredToken.
+//
+// For a user it does no parsing: the policies were parsed when the
+// Directory read their records, and the Identity refers to them.
 func (d *Directory) Identity(accessKey, sessionToken string) (*Identity, error) {
 	if sessionToken != "" {
 		c, err := d.openSession(accessKey, sessionToken)
@@ -76,35 +87,43 @@ func (d *Directory) Identity(accessKey, sessionToken string) (*Identity, error) 
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidAccessKeyID, accessKey)
 	}
+	groups := make([]*cachedEntity, 0, maxGroupsPerUser)
+	n := len(u.inline) + len(u.attached)
+	for _, g := range u.groups {
+		if gr := d.cache.groups[g]; gr != nil {
+			groups = append(groups, gr)
+			n += len(gr.inline) + len(gr.attached)
+		}
+	}
+	// Records are replaced, never changed in place, so the Identity may
+	// share the record's group list; capping its capacity keeps an append
+	// from writing into it.
+	rec := u.rec
 	id := &Identity{
 		Account:   d.account,
 		AccessKey: accessKey,
-		ARN:       userARN(d.account, u.Path, u.Name),
-		UserID:    u.ID,
-		UserName:  u.Name,
-		Path:      orRoot(u.Path),
-		Groups:    slices.Clone(u.Groups),
+		ARN:       u.arn,
+		UserID:    rec.ID,
+		UserName:  rec.Name,
+		Path:      orRoot(rec.Path),
+		Groups:    rec.Groups[:len(rec.Groups):len(rec.Groups)],
+		Policies:  make([]IdentityPolicy, 0, n),
 	}
-	id.Policies = d.entityPolicies(kindUser, u)
-	for _, g := range u.Groups {
-		if gr := d.cache.groups[recordKey(g)]; gr != nil {
-			id.Policies = append(id.Policies, d.entityPolicies(kindGroup, gr)...)
-		}
+	id.Policies = d.appendPolicies(id.Policies, u)
+	for _, gr := range groups {
+		id.Policies = d.appendPolicies(id.Policies, gr)
 	}
 	return id, nil
 }
 
-// entityPolicies lists an entity's inline policies (by name) and then its
-// attached managed policies, from the in-memory copy. d.mu must be held.
-func (d *Directory) entityPolicies(kind entityKind, e *entityRecord) []IdentityPolicy {
-	var out []IdentityPolicy
-	owner := kind.arn(d.account, e.Path, e.Name)
-	for _, name := range sortedKeys(e.Inline) {
-		out = append(out, IdentityPolicy{ARN: owner, Name: name, Document: []byte(e.Inline[name])})
-	}
-	for _, name := range e.Attached {
-		if p := d.cache.policies[recordKey(name)]; p != nil {
-			out = append(out, IdentityPolicy{Managed: true, ARN: policyARN(d.account, p.Path, p.Name), Name: p.Name, Document: []byte(p.Document)})
+// appendPolicies appends an entity's inline policies (by name) and then
+// its attached managed policies, from the in-memory copy. d.mu must be
+// held.
+func (d *Directory) appendPolicies(out []IdentityPolicy, e *cachedEntity) []IdentityPolicy {
+	out = append(out, e.inline...)
+	for _, key := range e.attached {
+		if p := d.cache.policies[key]; p != nil {
+			out = append(out, p.identity)
 		}
 	}
 	return out
@@ -184,23 +203,21 @@ func (d *Directory) SessionSecretKey(accessKey, token string) (string, error) {
 // authorization refuses it.
 func (d *Directory) sessionIdentity(c *sessionClaims) *Identity {
 	id := &Identity{
-		Account:     d.account,
-		AccessKey:   c.AccessKeyID,
-		ARN:         assumedRoleARN(d.account, c.Role, c.Session),
-		UserID:      c.RoleID + ":" + c.Session,
-		Role:        c.Role,
-		RoleARN:     roleARN(d.account, c.RolePath, c.Role),
-		SessionName: c.Session,
-		Expiration:  time.Unix(c.Expires, 0).UTC(),
-		SourceARN:   c.Source,
-	}
-	if c.Policy != "" {
-		id.SessionPolicy = []byte(c.Policy)
+		Account:       d.account,
+		AccessKey:     c.AccessKeyID,
+		ARN:           assumedRoleARN(d.account, c.Role, c.Session),
+		UserID:        c.RoleID + ":" + c.Session,
+		Role:          c.Role,
+		RoleARN:       roleARN(d.account, c.RolePath, c.Role),
+		SessionName:   c.Session,
+		Expiration:    time.Unix(c.Expires, 0).UTC(),
+		SourceARN:     c.Source,
+		SessionPolicy: c.Policy,
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	if r := d.cache.roles[recordKey(c.Role)]; r != nil && r.ID == c.RoleID {
-		id.Policies = d.entityPolicies(kindRole, r)
+	if r := d.cache.roles[recordKey(c.Role)]; r != nil && r.rec.ID == c.RoleID {
+		id.Policies = d.appendPolicies(make([]IdentityPolicy, 0, len(r.inline)+len(r.attached)), r)
 	}
 	return id
 }
