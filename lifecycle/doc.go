@@ -115,7 +115,12 @@
 //
 // Batches. Versions and uploads are listed BatchSize (1,000) at a time;
 // each batch is evaluated, and its actions run Parallel (8) at a time
-// before the next batch is listed. An action that fails is counted and
+// before the next batch is listed; a Store that is a BatchExpirer gets
+// the batch's expirations of current versions in one call instead
+// (zones3: one synced storage batch per node, see the object layer's
+// ExpireObjects). With Rate set, a batch starts only once the ones before
+// it have had len/Rate seconds each, so the worker averages at most Rate
+// actions a second whatever the machine could do. An action that fails is counted and
 // logged, and the version or upload is evaluated again in the next pass.
 // A bucket whose listing or state fails is taken up again in the next
 // pass, and the pass goes on with the next bucket. The walk derives each

@@ -15,7 +15,7 @@ import (
 const usage = `zones3 is an S3-compatible object store.
 
 Usage:
-  zones3 server  [--listen 127.0.0.1:9000] [--data ./data] [--lifecycle-interval 1m] [--lifecycle-day 24h]
+  zones3 server  [--listen 127.0.0.1:9000] [--data ./data] [--lifecycle-interval 1m] [--lifecycle-day 24h] [--lifecycle-rate 6000]
   zones3 node    --id ID --zone ZONE --listen ADDR --data DIR
   zones3 gateway --listen ADDR --node ZONE=ADDR [--node ZONE=ADDR ...] [--lifecycle-interval ...] [--lifecycle-day ...]
   zones3 admin   status|heal [--endpoint URL]

@@ -140,23 +140,38 @@
 // stays the creation HLC.
 //
 // ListObjects reads only l/ (one entry per key, delete markers hidden),
-// whatever the number of versions. ListObjectVersions and WalkVersions
-// merge the w/ entries of all nodes with l/ (which alone shows a null
-// version from before versioning), stream a key's versions without
-// gathering them, and seek to a key and version marker. A version is
-// listed when its newest entry is no tombstone and it may have reached a
-// write quorum (holders plus failed nodes).
+// whatever the number of versions. ListObjectVersions merges the w/
+// entries of all nodes with l/ (which alone shows a null version from
+// before versioning), streams a key's versions without gathering them,
+// and seeks to a key and version marker. A version is listed when its
+// newest entry is no tombstone and it may have reached a write quorum
+// (holders plus failed nodes).
 //
-// The lifecycle worker uses WalkVersions (every version with its key,
-// version ID, size, creation time, tags, IsLatest, DeleteMarker,
-// NoncurrentSince = its successor's creation time, NewerNoncurrent and
-// Last; resumable after a key) and DeleteObjectVersion, the S3 API's own
-// path: with a VersionID it removes that version or delete marker and
-// frees its shard files; without, it deletes the key as S3 does (a delete
-// marker with versioning). IfUnmodifiedSince makes either conditional on
-// the version acted on still being the one the worker judged (it exists
-// and was created no later), failing with ErrPreconditionFailed
-// otherwise: a newer current version, a null version replaced since.
+// The lifecycle worker lists with ListObjectVersions and acts through the
+// S3 API's own paths: DeleteObjectVersion with a VersionID removes that
+// version or delete marker and frees its shard files; without, it deletes
+// the key as S3 does (a delete marker with versioning). IfUnmodifiedSince
+// makes either conditional on the version acted on still being the one
+// the worker judged (it exists and was created no later), failing with
+// ErrPreconditionFailed otherwise: a newer current version, a null
+// version replaced since.
+//
+// ExpireObjects is the worker's fast path for the common case, current
+// objects without shard files (inline, up to the inline limit) in a
+// bucket that never had versioning: ListObjectVersions stamps each such
+// version with its record's HLC (ObjectInfo.Stamp), and ExpireObjects
+// writes the tombstones of a whole page in one synced batch per node,
+// without reading the records again. Its guard is in the HLCs: the clock
+// and rewriteHLC hand out only even values, and the tombstones take the
+// odd value just past the listed record's, so a node applies them only
+// over that record or an older one (OpPutIfNewer), and any later write of
+// the key, even and past the listed HLC, beats them on every node in
+// whichever order the two arrive. Such a tombstone records when it was
+// written (objectRecord.written), which is what the scanner's ageing
+// decisions (tombstone purge, failed writes) go by. List entries carry
+// whether their version has shard files (flagInline, set by entryOf);
+// entries written before that flag existed, objects with shard files and
+// odd (older) HLCs get no stamp and go one by one.
 //
 // Measured (BenchmarkManyVersions, 3 local nodes, 1,000 other keys, 4 KiB
 // versions, machine shared with other builds, load average ~12 on 2
@@ -177,7 +192,8 @@
 // Each Layer runs a hybrid logical clock: nanoseconds of wall time, but
 // always past every HLC it issued or read, so a gateway with a lagging
 // clock still orders its writes after what it saw. LastModified is the
-// version's creation HLC.
+// version's creation HLC. Its values are even; odd ones are left for
+// lifecycle tombstones (see ExpireObjects).
 //
 // Shard files left behind by concurrent writes to one key, by nodes that
 // missed a removal, or by a crash between a commit and the removal are

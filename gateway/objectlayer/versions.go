@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"iter"
 	"strings"
-	"time"
 )
 
 // Listing versions. The version list entries (w/) of a key lie together,
@@ -24,11 +22,6 @@ type versionItem struct {
 	prefix bool // key is a common prefix
 	entry  listEntry
 	latest bool
-	// successor is the creation HLC of the next newer version of the key
-	// (0 for the current one); newer counts the noncurrent versions
-	// between.
-	successor uint64
-	newer     int
 }
 
 // peekScan is a mergeScan that can show its next key without taking it.
@@ -87,7 +80,6 @@ type versionLister struct {
 	skipNull   bool       // the null slot is shown already (or was before a marker)
 	afterOrder string     // show only versions sorting after this (a marker)
 	emitted    int
-	prev       uint64 // creation HLC of the last version shown
 }
 
 // newVersionLister starts after keyMarker (every version of it) or, with
@@ -122,14 +114,13 @@ func (l *Layer) newVersionLister(ctx context.Context, bucket, prefix, delimiter,
 		v.inKey, v.key, v.keyW, v.skipNull, v.emitted = true, keyMarker, keyW, true, 1
 		if versionMarker == NullVersionID {
 			if null != nil {
-				v.afterOrder, v.prev = null.orderID(), null.modified
+				v.afterOrder = null.orderID()
 			}
 		} else {
-			hlc, ok := parseVersionID(versionMarker)
-			if !ok {
+			if _, ok := parseVersionID(versionMarker); !ok {
 				return nil, fmt.Errorf("version marker %q: %w", versionMarker, ErrInvalidArgument)
 			}
-			v.afterOrder, v.prev = versionMarker, hlc
+			v.afterOrder = versionMarker
 			if null != nil && null.orderID() > versionMarker {
 				v.held = null
 			}
@@ -303,7 +294,7 @@ func (v *versionLister) next(ctx context.Context) (item versionItem, ok bool, er
 			head, hasHead = v.chooseHead(hvals)
 			v.heads.take()
 		}
-		v.inKey, v.key, v.held, v.pending, v.skipNull, v.afterOrder, v.emitted, v.prev = true, key, nil, nil, false, "", 0, 0
+		v.inKey, v.key, v.held, v.pending, v.skipNull, v.afterOrder, v.emitted = true, key, nil, nil, false, "", 0
 		v.keyW = append(appendEscapedKey(append(v.keyW[:0], v.scopeW...), key), 0)
 		legacy := hasHead && !head.tombstone && !head.versioned
 		if cp, isCP := commonPrefix(key, v.prefix, v.delimiter); isCP {
@@ -347,9 +338,8 @@ func (v *versionLister) anyVersion(ctx context.Context) (bool, error) {
 
 // emit returns e as the next version of the key being walked.
 func (v *versionLister) emit(e listEntry) versionItem {
-	it := versionItem{key: v.key, entry: e, latest: v.emitted == 0, successor: v.prev, newer: max(v.emitted-1, 0)}
+	it := versionItem{key: v.key, entry: e, latest: v.emitted == 0}
 	v.emitted++
-	v.prev = e.modified
 	return it
 }
 
@@ -415,71 +405,5 @@ func (l *Layer) ListObjectVersions(ctx context.Context, bucket string, opts List
 		info := versionInfo(bucket, it)
 		res.Versions = append(res.Versions, info)
 		res.NextKeyMarker, res.NextVersionIDMarker = it.key, info.VersionID
-	}
-}
-
-// VersionFacts is one version as the lifecycle worker sees it.
-type VersionFacts struct {
-	// ObjectInfo has the key, the version ID ("null" for the null
-	// version), size, ETag, creation time (LastModified), tags, IsLatest
-	// and DeleteMarker; not the headers.
-	ObjectInfo
-	// NoncurrentSince is when the version stopped being current: the
-	// creation time of the next newer version. Zero for the current one.
-	NoncurrentSince time.Time
-	// NewerNoncurrent counts the noncurrent versions of the key that are
-	// newer than this one (for NewerNoncurrentVersions rules).
-	NewerNoncurrent int
-	// Last reports that no older version of the key follows: a current
-	// delete marker with Last set is an expired object delete marker.
-	Last bool
-}
-
-// WalkOptions selects what WalkVersions visits.
-type WalkOptions struct {
-	Prefix string
-	// After resumes a walk: only keys after it are visited.
-	After string
-}
-
-// WalkVersions visits every version and delete marker of bucket whose key
-// starts with opts.Prefix, in key order and newest first within a key,
-// reading the nodes page by page. It is built for the lifecycle worker,
-// which acts on what it sees through DeleteObjectVersion: removing the
-// version it is visiting or adding a delete marker does not disturb the
-// walk. A failure ends the walk with the error as the second value.
-func (l *Layer) WalkVersions(ctx context.Context, bucket string, opts WalkOptions) iter.Seq2[VersionFacts, error] {
-	return func(yield func(VersionFacts, error) bool) {
-		if err := l.requireBucket(ctx, bucket); err != nil {
-			yield(VersionFacts{}, err)
-			return
-		}
-		v, err := l.newVersionLister(ctx, bucket, opts.Prefix, "", opts.After, "", maxListed)
-		if err != nil {
-			yield(VersionFacts{}, fmt.Errorf("walk versions of %s: %w", bucket, err))
-			return
-		}
-		var prev *VersionFacts
-		for {
-			it, ok, err := v.next(ctx)
-			if err != nil {
-				yield(VersionFacts{}, fmt.Errorf("walk versions of %s: %w", bucket, err))
-				return
-			}
-			if prev != nil {
-				prev.Last = !ok || it.key != prev.Key
-				if !yield(*prev, nil) {
-					return
-				}
-			}
-			if !ok {
-				return
-			}
-			f := VersionFacts{ObjectInfo: versionInfo(bucket, it), NewerNoncurrent: it.newer}
-			if it.successor != 0 {
-				f.NoncurrentSince = hlcTime(it.successor)
-			}
-			prev = &f
-		}
 	}
 }
