@@ -5,7 +5,10 @@
 // query subresources, authentication of every request through iam, the
 // request body pipeline (aws-chunked decoding, Content-MD5, SHA-256 payload
 // hash and x-amz-checksum-* verification in one streaming pass), the request
-// and response XML, conditional and range requests, object versioning
+// and response XML, conditional and range requests (also reads of one
+// part of a multipart object, GET and HEAD with partNumber: the part's
+// bytes as a 206 range with x-amz-mp-parts-count, planned in object.go
+// from the part sizes the layer returns), object versioning
 // (versionId, delete markers, ListObjectVersions: versioning.go) and tag
 // sets of objects and buckets (tagging.go, parsed in tagparse.go), bucket
 // lifecycle configurations and their effect on requests (bucketconfig.go,

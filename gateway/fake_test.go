@@ -640,6 +640,7 @@ func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, up
 	}
 	var data, md5s []byte
 	var digests [][]byte
+	var partList []objectlayer.ObjectPart
 	alg, _ := checksum.ParseAlgorithm(u.u.ChecksumAlgorithm)
 	for i, cp := range parts {
 		if i > 0 && cp.PartNumber <= parts[i-1].PartNumber {
@@ -660,6 +661,7 @@ func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, up
 		m, _ := hex.DecodeString(p.info.ETag)
 		md5s = append(md5s, m...)
 		data = append(data, p.data...)
+		partList = append(partList, objectlayer.ObjectPart{Number: cp.PartNumber, Size: p.info.Size, Checksums: p.info.Checksums})
 		if alg != "" {
 			d, _ := base64.StdEncoding.DecodeString(p.info.Checksums[string(alg)])
 			digests = append(digests, d)
@@ -674,6 +676,7 @@ func (l *fakeLayer) CompleteMultipartUpload(ctx context.Context, bucket, key, up
 		LastModified: l.now().UTC(),
 		Header:       maps.Clone(u.u.Header),
 		Parts:        len(parts),
+		PartList:     partList,
 		Tags:         maps.Clone(u.u.Tags),
 	}
 	if alg != "" {

@@ -79,11 +79,16 @@ func (rr *readRequest) plan(info objectlayer.ObjectInfo) (readPlan, error) {
 		return p, err
 	}
 	if rr.partNumber > 0 {
-		if info.Parts > 0 {
-			return p, errNotImplemented.withMessage("Reading one part of a multipart object is not implemented; use a Range.")
+		off, n, err := partRange(info, rr.partNumber)
+		if err != nil {
+			return p, err
 		}
-		if rr.partNumber != 1 {
-			return p, &apiError{"InvalidPartNumber", http.StatusRequestedRangeNotSatisfiable, "The requested partnumber is not satisfiable"}
+		// As S3 does, a part read is a range read (206) even when the part
+		// is the whole object. An empty part has no range to show, and
+		// reads nothing: from offset 0, which every object has.
+		p.n = n
+		if n > 0 {
+			p.status, p.off = http.StatusPartialContent, off
 		}
 		return p, nil
 	}
@@ -98,6 +103,65 @@ func (rr *readRequest) plan(info objectlayer.ObjectInfo) (readPlan, error) {
 		p.status, p.off, p.n = http.StatusPartialContent, off, n
 	}
 	return p, nil
+}
+
+// partRange returns the bytes of the part partNumber of an object: the
+// sizes of the parts before it give its offset. partNumber counts the
+// parts in object order, as x-amz-mp-parts-count does, so that 1 to that
+// count reads the whole object (the uploaded numbers are the same for an
+// upload numbered 1 to N, as the SDKs number them). An object written by
+// one PUT is its own part 1.
+func partRange(info objectlayer.ObjectInfo, partNumber int) (off, n int64, err error) {
+	if info.Parts == 0 {
+		if partNumber != 1 {
+			return 0, 0, errInvalidPartNumber
+		}
+		return 0, info.Size, nil
+	}
+	if partNumber > info.Parts {
+		return 0, 0, errInvalidPartNumber
+	}
+	if len(info.PartList) != info.Parts {
+		return 0, 0, fmt.Errorf("%s/%s: %d parts, %d part sizes known", info.Bucket, info.Key, info.Parts, len(info.PartList))
+	}
+	for _, part := range info.PartList[:partNumber-1] {
+		off += part.Size
+	}
+	return off, info.PartList[partNumber-1].Size, nil
+}
+
+// readChecksums returns the checksums (and their type) that describe the
+// bytes a read sends, or nil when none does: a client checks the body
+// against them. A whole object has its own; a range has none. One part of
+// a COMPOSITE multipart object has the part's checksum of the object's
+// algorithm, as S3 answers; one part of a FULL_OBJECT one has none unless
+// the part is the whole object.
+func (p *readPlan) readChecksums(partNumber int) (map[string]string, string) {
+	info := &p.info
+	switch {
+	case partNumber == 0:
+		if p.status != http.StatusOK {
+			return nil, ""
+		}
+		return info.Checksums, info.ChecksumType
+	case info.Parts == 0:
+		return info.Checksums, info.ChecksumType
+	case info.ChecksumType != "COMPOSITE":
+		if info.Parts == 1 {
+			return info.Checksums, info.ChecksumType
+		}
+		return nil, ""
+	case partNumber > len(info.PartList):
+		return nil, ""
+	}
+	part := info.PartList[partNumber-1].Checksums
+	sums := make(map[string]string, len(info.Checksums))
+	for alg := range info.Checksums {
+		if v, ok := part[alg]; ok {
+			sums[alg] = v
+		}
+	}
+	return sums, info.ChecksumType
 }
 
 // setHeaders writes the response headers of a read.
@@ -118,11 +182,13 @@ func (p *readPlan) setHeaders(h http.Header, q url.Values, rr *readRequest) {
 	}
 	setVersionHeader(h, info.VersionID)
 	setTaggingCount(h, info.Tags)
-	if rr.checksumMode && p.status == http.StatusOK {
-		setChecksumHeaders(h, info.Checksums, info.ChecksumType)
+	if rr.checksumMode {
+		sums, typ := p.readChecksums(rr.partNumber)
+		setChecksumHeaders(h, sums, typ)
 	}
-	if rr.partNumber > 0 {
-		h["X-Amz-Mp-Parts-Count"] = []string{strconv.Itoa(max(info.Parts, 1))}
+	if rr.partNumber > 0 && info.Parts > 0 {
+		// Only objects uploaded in parts have a parts count, as in S3.
+		h["X-Amz-Mp-Parts-Count"] = []string{strconv.Itoa(info.Parts)}
 	}
 	if len(q) > 0 {
 		for _, o := range responseOverrides {

@@ -27,6 +27,10 @@ type ObjectInfo struct {
 	// ChecksumType is FULL_OBJECT or COMPOSITE (multipart with part checksums).
 	ChecksumType string
 	Parts        int // number of multipart parts, 0 for a single PUT
+	// PartList is the parts of a multipart object in object order, for
+	// reads of one part (GET and HEAD with partNumber). StatVersion,
+	// GetObject and OpenObject fill it; listings leave it out.
+	PartList     []ObjectPart
 	DeleteMarker bool
 	// IsLatest is set in ListObjectVersions results for the current
 	// version of a key.
@@ -39,6 +43,15 @@ type ObjectInfo struct {
 	// without shard files in a bucket that never had versioning); 0 for
 	// every other version. It is opaque: ExpireObjects takes it back.
 	Stamp uint64
+}
+
+// ObjectPart is one part of a multipart object.
+type ObjectPart struct {
+	Number int   // the part number it was uploaded with
+	Size   int64 // bytes
+	// Checksums are the part's own checksums (algorithm to base64 value),
+	// as stored at upload.
+	Checksums map[string]string
 }
 
 // BucketInfo is one bucket.

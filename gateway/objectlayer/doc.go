@@ -72,6 +72,9 @@
 // The data is then decoded from the holders' inline shards or shard files
 // (erasure.Encoder.Decode, which verifies every block and reconstructs
 // missing or corrupt shards); a multipart object is decoded part by part.
+// StatVersion, GetObject and OpenObject return a multipart object's parts
+// in order (ObjectInfo.PartList: number, size, checksums), so that the
+// gateway reads one part (partNumber) as the byte range the sizes give.
 // When fewer than K holders answer the read fails with ErrQuorum rather
 // than serve an older version, and a decode error mid-stream is returned so
 // that the caller aborts the response: wrong bytes are never written.

@@ -288,9 +288,22 @@ func objectInfo(bucket, key string, r *objectRecord) ObjectInfo {
 		Checksums:    r.checksums,
 		ChecksumType: r.checksumType,
 		Parts:        len(r.parts),
+		PartList:     partList(r.parts),
 		DeleteMarker: r.deleteMarker,
 		Tags:         r.tags,
 	}
+}
+
+// partList is what ObjectInfo shows of a record's parts.
+func partList(refs []partRef) []ObjectPart {
+	if len(refs) == 0 {
+		return nil
+	}
+	ps := make([]ObjectPart, len(refs))
+	for i, p := range refs {
+		ps[i] = ObjectPart{Number: p.number, Size: p.size, Checksums: p.checksums}
+	}
+	return ps
 }
 
 // StatObject returns the current version's info.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"testing"
 
@@ -336,5 +337,104 @@ func TestListMultipartUploads(t *testing.T) {
 	res, err = l.ListMultipartUploads(ctx, "b", ListUploadsOptions{KeyMarker: "a"})
 	if err != nil || len(res.Uploads) != 4 || res.Uploads[0].Key != "dir/sub/z" {
 		t.Errorf("after key a: %+v, %v", res, err)
+	}
+}
+
+// TestMultipartPartList: the reads of a multipart object show its parts
+// (number, size, checksums) so that one part can be read by its range;
+// listings do not carry them.
+func TestMultipartPartList(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	mustSetVersioning(t, l, "b", VersioningEnabled)
+	id, err := l.NewMultipartUpload(ctx, "b", "k", Upload{ChecksumAlgorithm: "CRC32"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Uploaded as parts 2, 5 and 7: the list is in object order.
+	numbers := []int{2, 5, 7}
+	data := [][]byte{randomBytes(21, MinPartSize), randomBytes(22, MinPartSize+1), randomBytes(23, 3<<20)}
+	var cparts []CompletePart
+	for i, n := range numbers {
+		p := mustPutPart(t, l, "b", "k", id, n, data[i], checksum.CRC32)
+		cparts = append(cparts, CompletePart{PartNumber: n, ETag: p.ETag})
+	}
+	done, err := l.CompleteMultipartUpload(ctx, "b", "k", id, cparts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := bytes.Join(data, nil)
+	check := func(what string, info ObjectInfo) {
+		t.Helper()
+		if len(info.PartList) != len(data) || info.Parts != len(data) {
+			t.Fatalf("%s: %d parts listed, Parts %d, want %d", what, len(info.PartList), info.Parts, len(data))
+		}
+		for i, p := range info.PartList {
+			h := checksum.CRC32.New()
+			h.Write(data[i])
+			if p.Number != numbers[i] || p.Size != int64(len(data[i])) || p.Checksums["CRC32"] != checksum.EncodeDigest(h.Sum(nil)) {
+				t.Errorf("%s: part %d = %+v, want number %d size %d", what, i+1, p, numbers[i], len(data[i]))
+			}
+		}
+	}
+	st, err := l.StatObject(ctx, "b", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stat", st)
+	vs, err := l.StatVersion(ctx, "b", "k", done.VersionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stat of the version", vs)
+
+	// The part sizes give each part's range; a ranged read returns the
+	// part's bytes.
+	var off int64
+	for i, p := range st.PartList {
+		var buf bytes.Buffer
+		info, err := l.GetObject(ctx, "b", "k", GetOptions{Offset: off, Length: p.Size, VersionID: done.VersionID}, &buf)
+		if err != nil {
+			t.Fatalf("get part %d: %v", i+1, err)
+		}
+		check("get", info)
+		if !bytes.Equal(buf.Bytes(), data[i]) {
+			t.Errorf("bytes %d+%d are not part %d", off, p.Size, i+1)
+		}
+		off += p.Size
+	}
+	oi, rc, err := l.OpenObject(ctx, "b", "k", GetOptions{Offset: off - st.PartList[2].Size, Length: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil || !bytes.Equal(got, whole[off-st.PartList[2].Size:]) {
+		t.Fatalf("open from the last part: %d bytes, %v", len(got), err)
+	}
+	check("open", oi)
+
+	// A newer version without parts; the old one keeps its list.
+	mustPut(t, l, "b", "k", []byte("single"))
+	if st, _ := l.StatObject(ctx, "b", "k"); st.Parts != 0 || st.PartList != nil {
+		t.Errorf("single PUT over it: Parts %d, %d parts listed", st.Parts, len(st.PartList))
+	}
+	vs, err = l.StatVersion(ctx, "b", "k", done.VersionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stat of the older version", vs)
+
+	res, err := l.ListObjectVersions(ctx, "b", ListVersionsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range res.Versions {
+		if v.PartList != nil {
+			t.Errorf("listed version %s carries %d parts", v.VersionID, len(v.PartList))
+		}
 	}
 }
