@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"golang.org/x/sys/unix"
 )
 
@@ -194,7 +195,7 @@ func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
 	if opts.Cache != nil {
 		cache = opts.Cache.c
 	}
-	return &pebble.Options{
+	o := &pebble.Options{
 		Cache:              cache,
 		CacheSize:          opts.CacheBytes,
 		MemTableSize:       uint64(opts.MemTableBytes),
@@ -209,6 +210,16 @@ func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
 		WALMinSyncInterval: func() time.Duration { return walMinSyncInterval },
 		Logger:             pebbleLogger{log.With("component", "pebble")},
 	}
+	// Bloom filters on every level (10 bits a key, about 1% false
+	// positives). Every conditional put reads the stored record first,
+	// and without filters a point read seeks into each table whose key
+	// range spans the key: tables flushed while a key range is being
+	// rewritten (a lifecycle pass writing tombstones, a bulk load) span
+	// the o/ and l/ ranges of the keys after them, so each read paid a
+	// block read in each of them (a lifecycle pass over 1,000,000
+	// objects spent 87% of its CPU there).
+	o.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	return o
 }
 
 // BlockCache is a Pebble block cache that several Locals of one process

@@ -127,22 +127,77 @@ func (l *Local) lockStripes(ops []Op) func() {
 	}
 }
 
-// storedHLC returns the HLC of the value under key as the batch sees it
-// (earlier ops of the batch included). A value shorter than 8 bytes has
-// HLC 0.
-func storedHLC(b *pebble.Batch, key []byte) (hlc uint64, found bool, err error) {
-	v, closer, err := b.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, false, nil
+// hlcOf is the HLC at the start of a stored value; a value shorter than
+// 8 bytes has HLC 0.
+func hlcOf(v []byte) uint64 {
+	if len(v) < 8 {
+		return 0
 	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// storedValue is what a conditional op finds under its key.
+type storedValue struct {
+	hlc   uint64
+	found bool
+}
+
+// iterReadMin is the number of conditional ops from which a batch reads
+// their keys with one iterator in key order rather than a point read
+// each: consecutive seeks reuse the blocks and index positions the last
+// one loaded, where each point read starts from the top of every level.
+const iterReadMin = 16
+
+// readStored reads what the DB holds under the keys of the conditional
+// ops, before the batch. The caller holds the keys' stripe locks, so no
+// other batch changes them until this one commits.
+func (l *Local) readStored(ops []Op) (map[string]storedValue, error) {
+	var keys [][]byte
+	for _, op := range ops {
+		if op.Kind.conditional() {
+			keys = append(keys, op.Key)
+		}
+	}
+	stored := make(map[string]storedValue, len(keys))
+	if len(keys) < iterReadMin {
+		for _, k := range keys {
+			v, closer, err := l.db.Get(k)
+			if errors.Is(err, pebble.ErrNotFound) {
+				stored[string(k)] = storedValue{}
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read %q: %w", k, err)
+			}
+			stored[string(k)] = storedValue{hlc: hlcOf(v), found: true}
+			_ = closer.Close()
+		}
+		return stored, nil
+	}
+	slices.SortFunc(keys, bytes.Compare)
+	it, err := l.db.NewIter(nil)
 	if err != nil {
-		return 0, false, err
+		return nil, fmt.Errorf("read conditional keys: %w", err)
 	}
-	if len(v) >= 8 {
-		hlc = binary.BigEndian.Uint64(v)
+	for _, k := range keys {
+		if _, ok := stored[string(k)]; ok {
+			continue
+		}
+		var sv storedValue
+		if it.SeekGE(k) && bytes.Equal(it.Key(), k) {
+			v, err := it.ValueAndErr()
+			if err != nil {
+				it.Close()
+				return nil, fmt.Errorf("read %q: %w", k, err)
+			}
+			sv = storedValue{hlc: hlcOf(v), found: true}
+		}
+		stored[string(k)] = sv
 	}
-	_ = closer.Close()
-	return hlc, true, nil
+	if err := it.Close(); err != nil {
+		return nil, fmt.Errorf("read conditional keys: %w", err)
+	}
+	return stored, nil
 }
 
 // shardChange is what a batch does to one shard's file and counters.
@@ -178,18 +233,17 @@ func (l *Local) Apply(ctx context.Context, b Batch) ([]bool, error) {
 
 	unlock := l.lockStripes(b.Ops)
 	defer unlock()
-	var pb *pebble.Batch
+	var stored map[string]storedValue
 	if hasCond {
-		pb = l.db.NewIndexedBatch()
-	} else {
-		pb = l.db.NewBatch()
+		if stored, err = l.readStored(b.Ops); err != nil {
+			return nil, fmt.Errorf("storage: apply: %w", err)
+		}
 	}
+	pb := l.db.NewBatch()
 	defer pb.Close()
 
 	applied := make([]bool, len(b.Ops))
-	if err := l.applyRecords(pb, b.Ops, applied); err != nil {
-		return nil, fmt.Errorf("storage: apply: %w", err)
-	}
+	applyRecords(pb, b.Ops, stored, applied)
 
 	var (
 		commits []shardChange
@@ -358,37 +412,40 @@ func (l *Local) removeUnreferenced(name string) {
 	}
 }
 
-// applyRecords adds the record ops to the batch, deciding conditional ones.
-func (l *Local) applyRecords(pb *pebble.Batch, ops []Op, applied []bool) error {
+// applyRecords adds the record ops to the batch, deciding conditional ones
+// by what stored holds under their keys, updated with what earlier ops of
+// the batch write there.
+func applyRecords(pb *pebble.Batch, ops []Op, stored map[string]storedValue, applied []bool) {
+	set := func(key []byte, sv storedValue) {
+		if stored != nil {
+			stored[string(key)] = sv
+		}
+	}
 	for i, op := range ops {
 		switch op.Kind {
 		case OpPut:
 			_ = pb.Set(op.Key, op.Value, nil)
+			set(op.Key, storedValue{hlc: hlcOf(op.Value), found: true})
 			applied[i] = true
 		case OpDelete:
 			_ = pb.Delete(op.Key, nil)
+			set(op.Key, storedValue{})
 			applied[i] = true
 		case OpPutIfNewer:
-			hlc, found, err := storedHLC(pb, op.Key)
-			if err != nil {
-				return fmt.Errorf("op %d: read %q: %w", i, op.Key, err)
-			}
-			if !found || hlc < op.HLC {
+			if sv := stored[string(op.Key)]; !sv.found || sv.hlc < op.HLC {
 				_ = pb.Set(op.Key, op.Value, nil)
+				set(op.Key, storedValue{hlc: hlcOf(op.Value), found: true})
 				applied[i] = true
 			}
 		case OpDeleteIfNotNewer:
-			hlc, found, err := storedHLC(pb, op.Key)
-			if err != nil {
-				return fmt.Errorf("op %d: read %q: %w", i, op.Key, err)
-			}
-			if !found {
+			sv := stored[string(op.Key)]
+			if !sv.found {
 				applied[i] = true
-			} else if hlc <= op.HLC {
+			} else if sv.hlc <= op.HLC {
 				_ = pb.Delete(op.Key, nil)
+				set(op.Key, storedValue{})
 				applied[i] = true
 			}
 		}
 	}
-	return nil
 }

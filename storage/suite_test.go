@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,6 +201,56 @@ func testNode(t *testing.T, newNode func(t *testing.T) Node) {
 			Op{Kind: OpPutIfNewer, Key: key, Value: hlcValue(15, "b"), HLC: 15})
 		if !got[0] || got[1] {
 			t.Errorf("in-batch applied = %v", got)
+		}
+	})
+
+	// Conditional ops decide by what the node held before the batch and
+	// what the batch's earlier ops wrote, whether the batch reads its keys
+	// one by one or (from iterReadMin conditional ops on) in key order.
+	t.Run("ConditionalBatches", func(t *testing.T) {
+		t.Parallel()
+		n := newNode(t)
+		for _, many := range []int{0, 40} {
+			pre := fmt.Sprintf("m%d/", many)
+			var ops []Op
+			var want []bool
+			// Keys before and after the repeated one in key order, held
+			// at HLC 10: some newer ops win, some older lose.
+			for i := range many {
+				k := []byte(fmt.Sprintf("%sk%03d", pre, i))
+				mustApply(t, n, Op{Kind: OpPut, Key: k, Value: hlcValue(10, "old")})
+				h := uint64(5 + 10*(i%2)) // 5 loses, 15 wins
+				ops = append(ops, Op{Kind: OpPutIfNewer, Key: k, Value: hlcValue(h, "new"), HLC: h})
+				want = append(want, h > 10)
+			}
+			key := []byte(pre + "k020x")
+			mustApply(t, n, Op{Kind: OpPutIfNewer, Key: key, Value: hlcValue(10, "x"), HLC: 10})
+			ops = append(ops,
+				Op{Kind: OpPutIfNewer, Key: key, Value: hlcValue(9, "a"), HLC: 9},                 // older than stored
+				Op{Kind: OpPut, Key: key, Value: hlcValue(30, "b")},                               // unconditional
+				Op{Kind: OpPutIfNewer, Key: key, Value: hlcValue(25, "c"), HLC: 25},               // older than the put
+				Op{Kind: OpDeleteIfNotNewer, Key: key, HLC: 29},                                   // older than the put
+				Op{Kind: OpDeleteIfNotNewer, Key: key, HLC: 30},                                   // equal: deletes
+				Op{Kind: OpPutIfNewer, Key: key, Value: hlcValue(1, "d"), HLC: 1},                 // after the delete: applies
+				Op{Kind: OpPutIfNewer, Key: []byte(pre + "new"), Value: hlcValue(1, "e"), HLC: 1}) // never stored
+			want = append(want, false, true, false, false, true, true, true)
+			got := mustApply(t, n, ops...)
+			if !slices.Equal(got, want) {
+				t.Errorf("%d keys around: applied %v, want %v", many, got, want)
+			}
+			if v, err := n.Get(ctx, key); err != nil || !bytes.Equal(v, hlcValue(1, "d")) {
+				t.Errorf("%d keys around: %q holds %x, %v", many, key, v, err)
+			}
+			for i := range many {
+				k := []byte(fmt.Sprintf("%sk%03d", pre, i))
+				wantV := hlcValue(10, "old")
+				if want[i] {
+					wantV = hlcValue(15, "new")
+				}
+				if v, err := n.Get(ctx, k); err != nil || !bytes.Equal(v, wantV) {
+					t.Errorf("%q holds %x, %v", k, v, err)
+				}
+			}
 		}
 	})
 
