@@ -37,6 +37,18 @@
 // reference names them then (a retried commit's aborted tie must not
 // delete the committed file).
 //
+// A conditional op is decided by the HLC stored under its key before the
+// batch, updated by the batch's earlier ops on that key. The stored
+// values are read under the stripe locks before the batch is built: by
+// point reads for a few keys, and from 16 conditional ops on (a lifecycle
+// page of tombstones, say) by one iterator seeking the keys in order,
+// which reuses the blocks and index positions of the previous seek. Pebble
+// keeps bloom filters on every level, so that a point read skips the
+// tables that do not hold its key. Both matter once records are in
+// sstables: a lifecycle pass over 1,000,000 objects spent 87% of its CPU
+// in point reads that seeked into every table flushed during the pass
+// (lifecycle/doc.go has the figures).
+//
 // Creating a name that has a file replaces it: the new data goes to a
 // partial file in tmp/ and, complete and fsynced, is renamed over an
 // uncommitted file, or waits as tmp/<name> for a commit to rename it over
@@ -65,8 +77,7 @@
 //
 // Pebble v2 (the maintained line; v1 is in maintenance) gives what the
 // records need: ordered iteration for listings, atomic synced batches
-// with group commit for many concurrent writers, indexed batches so the
-// conditional ops of one batch see each other, a bounded block cache
+// with group commit for many concurrent writers, a bounded block cache
 // (shareable between the nodes of `zones3 server` with NewBlockCache) and
 // memtables that start small and grow to MemTableBytes.
 //
