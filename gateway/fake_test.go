@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zones3/zones3/gateway/checksum"
@@ -34,6 +35,9 @@ type fakeLayer struct {
 	// getFailAfter, when > 0, makes GetObject fail after writing that
 	// many bytes (a node lost mid-stream).
 	getFailAfter int64
+	// gets counts GetObject calls (each is a metadata read in the real
+	// layer).
+	gets atomic.Int64
 }
 
 type fakeBucket struct {
@@ -282,6 +286,9 @@ func (l *fakeLayer) slice(o *fakeObject, opts objectlayer.GetOptions) ([]byte, e
 			return nil, err
 		}
 	}
+	if opts.Range != nil {
+		opts.Offset, opts.Length = opts.Range(o.info)
+	}
 	size := int64(len(o.data))
 	if opts.Offset > size || (opts.Offset == size && size > 0) {
 		return nil, fmt.Errorf("offset %d of %d: %w", opts.Offset, size, objectlayer.ErrInvalidRange)
@@ -294,6 +301,7 @@ func (l *fakeLayer) slice(o *fakeObject, opts objectlayer.GetOptions) ([]byte, e
 }
 
 func (l *fakeLayer) GetObject(ctx context.Context, bucket, key string, opts objectlayer.GetOptions, w io.Writer) (objectlayer.ObjectInfo, error) {
+	l.gets.Add(1)
 	o, err := l.version(bucket, key, opts.VersionID)
 	if err != nil {
 		return infoOf(o, err)

@@ -452,7 +452,11 @@ func TestRanges(t *testing.T) {
 		{"empty", "bytes=-5", 200, "", ""},
 	} {
 		req := e.signed("GET", "/bkt/"+tc.key, nil, sha256Hex(nil), http.Header{"Range": {tc.rng}})
+		before := e.layer.gets.Load()
 		resp, b := e.do(req)
+		if n := e.layer.gets.Load() - before; n != 1 {
+			t.Errorf("%s %s: %d reads of the object, want 1", tc.key, tc.rng, n)
+		}
 		if resp.StatusCode != tc.status || resp.Header.Get("Content-Range") != tc.contRange {
 			t.Errorf("%s %s: status %d content-range %q, want %d %q", tc.key, tc.rng, resp.StatusCode, resp.Header.Get("Content-Range"), tc.status, tc.contRange)
 			continue

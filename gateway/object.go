@@ -224,13 +224,6 @@ func notModified(w http.ResponseWriter, info objectlayer.ObjectInfo) {
 	w.WriteHeader(http.StatusNotModified)
 }
 
-// rangeMismatch is returned by a GET's Check when the bytes the layer was
-// asked for differ from what the object's size calls for (a suffix range,
-// or a range past the end); the GET is repeated with the right range.
-type rangeMismatch struct{ off, n int64 }
-
-func (*rangeMismatch) Error() string { return "range depends on object size" }
-
 // lazyBody sends the status line and headers of a GET with its first body
 // byte, so that an error the layer meets before that still becomes a
 // proper S3 error response.
@@ -262,22 +255,15 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 	if err != nil {
 		return err
 	}
-	// The first attempt asks for the range as far as it is known without
-	// the object's size; the Check sees the size and asks again (rarely)
-	// when that was not right, so a plain GET costs one metadata read.
-	opts := objectlayer.GetOptions{Offset: 0, Length: -1, VersionID: rr.versionID}
-	if rr.hasRange && !rr.rng.suffix {
-		opts.Offset = rr.rng.first
-		if rr.rng.last >= 0 {
-			opts.Length = rr.rng.last - rr.rng.first + 1
-		}
-	}
-	for range 4 {
-		body := &lazyBody{w: w, q: rq.query, rr: &rr}
-		var checked bool
-		var seen objectlayer.ObjectInfo
-		opts.Check = func(info objectlayer.ObjectInfo) error {
-			checked, seen = true, info
+	// The Check plans the response once the object is known, and the
+	// layer reads the range the plan chose (a suffix range, a part), so
+	// every GET costs one metadata read.
+	body := &lazyBody{w: w, q: rq.query, rr: &rr}
+	var seen objectlayer.ObjectInfo
+	opts := objectlayer.GetOptions{
+		VersionID: rr.versionID,
+		Check: func(info objectlayer.ObjectInfo) error {
+			seen = info
 			if rr.versionID == "" {
 				if err := h.checkExpired(r.Context(), w.Header(), rq.bucket, info); err != nil {
 					return err
@@ -287,57 +273,32 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 			if err != nil {
 				return err
 			}
-			if p.off != opts.Offset || (p.n != opts.Length && !(opts.Length < 0 && p.off+p.n == info.Size)) {
-				return &rangeMismatch{off: p.off, n: p.n}
-			}
 			body.plan, body.planed = p, true
 			return nil
-		}
-		info, err := h.layer.GetObject(r.Context(), rq.bucket, rq.key, opts, body)
-		if err == nil {
-			if !body.planed {
-				return fmt.Errorf("get %s/%s: object layer did not check the object", rq.bucket, rq.key)
-			}
-			if !w.wrote {
-				body.start()
-			}
-			return nil
-		}
-		if w.wrote {
-			return err
-		}
-		var rm *rangeMismatch
-		switch {
-		case errors.As(err, &rm):
-			opts.Offset, opts.Length = rm.off, rm.n
-			continue
-		case errors.Is(err, errNotModified):
-			notModified(w, seen)
-			return nil
-		case errors.Is(err, errInvalidRange), errors.Is(err, objectlayer.ErrInvalidRange):
-			if !checked {
-				// The layer refused the offset before showing the object.
-				info, serr := h.layer.StatVersion(r.Context(), rq.bucket, rq.key, rr.versionID)
-				if serr != nil {
-					deleteMarkerHeaders(w.Header(), info, serr)
-					return serr
-				}
-				if p, perr := rr.plan(info); perr == nil {
-					// Satisfiable after all (say, a range now within a grown object).
-					opts.Offset, opts.Length = p.off, p.n
-					continue
-				} else if !errors.Is(perr, errInvalidRange) {
-					return perr
-				}
-				seen = info
-			}
-			w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(seen.Size, 10))
-			return errInvalidRange
-		}
-		deleteMarkerHeaders(w.Header(), info, err)
-		return err
+		},
+		Range: func(objectlayer.ObjectInfo) (int64, int64) { return body.plan.off, body.plan.n },
 	}
-	return errServiceUnavailable.withMessage("The object changed while it was being read. Please retry.")
+	info, err := h.layer.GetObject(r.Context(), rq.bucket, rq.key, opts, body)
+	switch {
+	case err == nil:
+		if !body.planed {
+			return fmt.Errorf("get %s/%s: object layer did not check the object", rq.bucket, rq.key)
+		}
+		if !w.wrote {
+			body.start()
+		}
+		return nil
+	case w.wrote:
+		return err
+	case errors.Is(err, errNotModified):
+		notModified(w, seen)
+		return nil
+	case errors.Is(err, errInvalidRange):
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(seen.Size, 10))
+		return errInvalidRange
+	}
+	deleteMarkerHeaders(w.Header(), info, err)
+	return err
 }
 
 func (h *handler) headObject(w *respWriter, r *http.Request, rq *request) error {

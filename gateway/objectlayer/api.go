@@ -91,6 +91,11 @@ type GetOptions struct {
 	// Check, when set, is called with the object's info before any byte is
 	// read (conditional requests); an error it returns is returned as is.
 	Check func(ObjectInfo) error
+	// Range, when set, chooses the bytes once the object is known (after
+	// Check), in place of Offset and Length: a suffix range or a part
+	// number depend on the object's size and parts, and choosing here
+	// spares a second metadata read.
+	Range func(ObjectInfo) (offset, length int64)
 	// VersionID selects a version ("null" the null version); "" the
 	// current one.
 	VersionID string

@@ -387,6 +387,9 @@ func (l *Layer) openObject(ctx context.Context, bucket, key string, opts GetOpti
 			return nil, info, 0, 0, err
 		}
 	}
+	if opts.Range != nil {
+		opts.Offset, opts.Length = opts.Range(info)
+	}
 	off, n, err = resolveRange(rec.size, opts.Offset, opts.Length)
 	if err != nil {
 		return nil, info, 0, 0, fmt.Errorf("%s/%s: %w", bucket, key, err)
