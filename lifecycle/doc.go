@@ -226,5 +226,8 @@
 // repository's root; it keeps the filled bucket for further runs). The
 // in-process benchmark, without a foreground, is
 // go test ./cmd/zones3 -run X -bench LifecycleExpire -benchtime 1x
-// (ZONES3_LC_BENCH_OBJECTS sets the number of objects).
+// (ZONES3_LC_BENCH_OBJECTS sets the number of objects,
+// ZONES3_LC_BENCH_VERSIONED=1 turns versioning on first): with 20,000
+// objects, 81,900 objects/s unversioned (batches) and 5,700 versioned
+// (a delete marker each, one by one, 32 at a time).
 package lifecycle

@@ -20,7 +20,8 @@ import (
 // objects in an unversioned bucket over three Pebble nodes, as zones3
 // server runs them: each iteration fills the bucket (untimed) and times
 // one pass that expires every object. ZONES3_LC_BENCH_OBJECTS sets the
-// number of objects (default 20,000).
+// number of objects (default 20,000); ZONES3_LC_BENCH_VERSIONED=1 turns
+// versioning on first.
 func BenchmarkLifecycleExpire(b *testing.B) {
 	n := 20000
 	if v, err := strconv.Atoi(os.Getenv("ZONES3_LC_BENCH_OBJECTS")); err == nil && v > 0 {
@@ -33,6 +34,12 @@ func BenchmarkLifecycleExpire(b *testing.B) {
 		ctx := context.Background()
 		if err := l.MakeBucket(ctx, "bench", ""); err != nil {
 			b.Fatal(err)
+		}
+		if os.Getenv("ZONES3_LC_BENCH_VERSIONED") != "" {
+			// Expirations then add delete markers, one by one.
+			if err := l.SetBucketVersioning(ctx, "bench", objectlayer.VersioningEnabled); err != nil {
+				b.Fatal(err)
+			}
 		}
 		fillBucket(b, l, "bench", n)
 		cfg, err := lifecycle.Parse(strings.NewReader(`<LifecycleConfiguration><Rule><ID>all</ID><Status>Enabled</Status><Filter></Filter><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>`))

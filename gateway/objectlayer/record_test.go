@@ -282,6 +282,8 @@ func FuzzDecodeRecords(f *testing.F) {
 	f.Add((&objectRecord{hlc: 5, deleteMarker: true, versioned: true}).marshal())
 	f.Add(entryOf(&objectRecord{hlc: 9, modified: 8, hasVersionID: true, versioned: true, versionID: newVersionID(8)}).marshal())
 	f.Add((&uploadRecord{hlc: 1, tags: map[string]string{"t": ""}}).marshal())
+	f.Add((&objectRecord{hlc: 7, tombstone: true, written: 90}).marshal())
+	f.Add(entryOf(&objectRecord{hlc: 10, inline: true, size: 3}).marshal())
 	f.Fuzz(func(t *testing.T, v []byte) {
 		if r, err := decodeObjectRecord(v); err == nil {
 			if _, err := decodeObjectRecord(r.marshal()); err != nil {
