@@ -178,19 +178,23 @@ func (s *lifecycleStore) ExpireCurrentBatch(ctx context.Context, bucket string, 
 			}
 		}
 	}
+	var one []int
+	for i, b := range byOne {
+		if b {
+			one = append(one, i)
+		}
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range lifecycleParallel {
+	for range min(lifecycleParallel, len(one)) {
 		wg.Go(func() {
 			for i := range next {
 				errs[i] = s.ExpireCurrent(ctx, bucket, vs[i])
 			}
 		})
 	}
-	for i := range vs {
-		if byOne[i] {
-			next <- i
-		}
+	for _, i := range one {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
