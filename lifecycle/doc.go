@@ -180,7 +180,11 @@
 // _uploads_aborted_total and _errors_total, of what this gateway's worker
 // did (sum them over the gateways); the gauges
 // zones3_lifecycle_last_pass_completed_timestamp_seconds (the cluster's)
-// and zones3_lifecycle_lease_held (this gateway's).
+// and zones3_lifecycle_lease_held (this gateway's). ReadStatus gives the
+// lease holder, the last complete pass and the pass in progress with its
+// counts as of its last checkpoint; zones3 publishes them as gauges
+// (zones3_lifecycle_last_pass_*, zones3_lifecycle_pass_*) that zones3
+// admin status prints, with the pass's rate so far.
 //
 // Cost: a pass over 1,000,000 small objects of an in-memory Store
 // (BenchmarkWorkerPass, 2 cores) evaluates 4 million objects a second

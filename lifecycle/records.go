@@ -100,6 +100,9 @@ type Progress struct {
 	// Bucket is the bucket being worked on or last finished, Phase
 	// "versions", "uploads" or "done".
 	Bucket, Phase string
+	// Done is what the pass did so far, over all buckets, as of the last
+	// checkpoint (every CheckpointEvery).
+	Done Counts
 }
 
 // Status is what the worker's records in Meta tell: who holds the lease,
@@ -137,6 +140,9 @@ func ReadStatus(ctx context.Context, meta Meta) (Status, error) {
 	}
 	if c != nil {
 		st.Running = &Progress{Started: c.Started, Bucket: c.Bucket, Phase: c.Phase}
+		for _, n := range c.Counts {
+			st.Running.Done.add(*n)
+		}
 	}
 	return st, nil
 }

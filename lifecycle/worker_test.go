@@ -375,6 +375,12 @@ func TestWorkerResumesAfterRestart(t *testing.T) {
 	}
 	wantKeys(t, s, "a-small")
 	wantCounts(t, "cursor, big", *cur.Counts["big"], Counts{Scanned: int64(done), ObjectsExpired: int64(done), BytesExpired: int64(10 * done)})
+	// Any gateway sees the pass in progress, with its counts so far.
+	st, err := ReadStatus(context.Background(), meta)
+	if err != nil || st.Running == nil || st.Running.Bucket != "big" || !st.Running.Started.Equal(t0) {
+		t.Fatalf("status of the interrupted pass: %+v, %v", st.Running, err)
+	}
+	wantCounts(t, "status, running", st.Running.Done, Counts{Scanned: int64(done) + 1, ObjectsExpired: int64(done) + 1, BytesExpired: int64(10*done) + 1})
 
 	// A second worker (another gateway, or the same one restarted)
 	// resumes after the last version the first one dealt with.

@@ -10,8 +10,8 @@ import (
 )
 
 // writeLifecycleStatus prints the lifecycle worker's state from the
-// gateway's metrics: who holds the lease and what the last complete pass
-// did.
+// gateway's metrics: who holds the lease, how far the pass in progress
+// got and what the last complete pass did.
 func writeLifecycleStatus(w io.Writer, metrics string) {
 	var holder string
 	values := map[string]string{}
@@ -43,6 +43,16 @@ func writeLifecycleStatus(w io.Writer, metrics string) {
 		holder = "none"
 	}
 	fmt.Fprintf(w, "  lease holder:     %s\n", holder)
+	if ps, _ := strconv.ParseFloat(values["zones3_lifecycle_pass_started_timestamp_seconds"], 64); ps > 0 && ps < 1e12 {
+		at := time.Unix(0, int64(ps*1e9)).UTC()
+		took := time.Since(at)
+		line := fmt.Sprintf("  pass running:     started %s (%s ago), %s scanned, %s expired so far",
+			at.Format(time.RFC3339), took.Round(time.Second), orZero(values["zones3_lifecycle_pass_scanned"]), orZero(values["zones3_lifecycle_pass_objects_expired"]))
+		if n, err := strconv.ParseFloat(values["zones3_lifecycle_pass_objects_expired"], 64); err == nil && n > 0 && took > time.Second {
+			line += fmt.Sprintf(" (%.0f/s)", n/took.Seconds())
+		}
+		fmt.Fprintln(w, line)
+	}
 	ts, _ := strconv.ParseFloat(values["zones3_lifecycle_last_pass_completed_timestamp_seconds"], 64)
 	if ts == 0 {
 		fmt.Fprintln(w, "  last pass:        none completed yet")

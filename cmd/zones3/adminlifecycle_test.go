@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestWriteLifecycleStatus(t *testing.T) {
@@ -21,6 +23,15 @@ zones3_node_up{node="a"} 1
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "pass running") {
+		t.Errorf("a pass shown running without one:\n%s", out)
+	}
+	b.Reset()
+	started := float64(time.Now().Add(-100*time.Second).UnixNano()) / 1e9
+	writeLifecycleStatus(&b, fmt.Sprintf("zones3_lifecycle_lease_held 1\nzones3_lifecycle_pass_started_timestamp_seconds %.3f\nzones3_lifecycle_pass_scanned 700000\nzones3_lifecycle_pass_objects_expired 600000\n", started))
+	if out := b.String(); !strings.Contains(out, "700000 scanned, 600000 expired so far (") || !strings.Contains(out, "/s)") {
+		t.Errorf("status of a pass in progress:\n%s", out)
 	}
 	b.Reset()
 	writeLifecycleStatus(&b, "zones3_lifecycle_lease_held 0\nzones3_lifecycle_last_pass_completed_timestamp_seconds 0.000\n")

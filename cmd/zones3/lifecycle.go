@@ -118,4 +118,20 @@ func (lw *lifecycleWorker) writeMetrics(w io.Writer) {
 	} {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.value)
 	}
+	// The pass in progress, as of its last checkpoint: 0 started when none.
+	var run lifecycle.Progress
+	var started float64
+	if st.Running != nil {
+		run, started = *st.Running, float64(st.Running.Started.UnixNano())/1e9
+	}
+	fmt.Fprintf(w, "# HELP zones3_lifecycle_pass_started_timestamp_seconds When the lifecycle pass in progress started (0: none).\n# TYPE zones3_lifecycle_pass_started_timestamp_seconds gauge\nzones3_lifecycle_pass_started_timestamp_seconds %.3f\n", started)
+	for _, g := range []struct {
+		name, help string
+		value      int64
+	}{
+		{"zones3_lifecycle_pass_scanned", "Versions and uploads the lifecycle pass in progress evaluated so far.", run.Done.Scanned},
+		{"zones3_lifecycle_pass_objects_expired", "Object versions the lifecycle pass in progress expired so far.", run.Done.ObjectsExpired},
+	} {
+		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.value)
+	}
 }
