@@ -17,19 +17,19 @@ func TestParseServerFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.listen != "127.0.0.1:9000" || c.data != "./data" || c.lifecycle.interval != time.Minute ||
-		c.lifecycle.day != 24*time.Hour || c.s3.region != "us-east-1" || c.logLevel.Level != slog.LevelInfo || c.tls.enabled() {
+		c.lifecycle.day != 24*time.Hour || c.lifecycle.rate != defaultLifecycleRate || c.s3.region != "us-east-1" || c.logLevel.Level != slog.LevelInfo || c.tls.enabled() {
 		t.Errorf("defaults: %+v", c)
 	}
 
 	c, err = parseServerFlags([]string{
-		"--listen", "127.0.0.1:0", "--data", "/tmp/x", "--lifecycle-interval", "2s", "--lifecycle-day", "10s",
+		"--listen", "127.0.0.1:0", "--data", "/tmp/x", "--lifecycle-interval", "2s", "--lifecycle-day", "10s", "--lifecycle-rate", "0",
 		"--region", "eu-west-1", "--domain", "s3.example.com", "--domain", "s3.local",
 		"--tls-cert", "c.pem", "--tls-key", "k.pem", "--log-level", "debug",
 	}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.listen != "127.0.0.1:0" || c.data != "/tmp/x" || c.lifecycle.interval != 2*time.Second ||
+	if c.listen != "127.0.0.1:0" || c.data != "/tmp/x" || c.lifecycle.interval != 2*time.Second || c.lifecycle.rate != 0 ||
 		c.lifecycle.day != 10*time.Second || c.s3.region != "eu-west-1" ||
 		strings.Join(c.s3.domains, ",") != "s3.example.com,s3.local" ||
 		c.tls.cert != "c.pem" || c.tls.key != "k.pem" || c.logLevel.Level != slog.LevelDebug {
@@ -40,6 +40,9 @@ func TestParseServerFlags(t *testing.T) {
 		{"--lifecycle-interval", "0s"},
 		{"--lifecycle-day", "-1h"},
 		{"--lifecycle-day", "soon"},
+		{"--lifecycle-rate", "-1"},
+		{"--lifecycle-rate", "NaN"},
+		{"--lifecycle-rate", "+Inf"},
 		{"--tls-cert", "c.pem"},
 		{"--log-level", "loud"},
 		{"--region", ""},
