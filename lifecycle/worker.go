@@ -548,9 +548,11 @@ func (w *Worker) applyBatch(ctx context.Context, be BatchExpirer, bucket string,
 	}
 	res := be.ExpireCurrentBatch(ctx, bucket, refs)
 	for k, i := range batch {
-		err := fmt.Errorf("lifecycle: the store answered %d of %d expirations", len(res), len(refs))
+		var err error
 		if k < len(res) {
 			err = res[k]
+		} else {
+			err = fmt.Errorf("lifecycle: the store answered %d of %d expirations", len(res), len(refs))
 		}
 		if err != nil {
 			t := &tasks[i]

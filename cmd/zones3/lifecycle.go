@@ -107,17 +107,6 @@ func (lw *lifecycleWorker) writeMetrics(w io.Writer) {
 			c.UploadsAborted += b.UploadsAborted
 		}
 	}
-	for _, g := range []struct {
-		name, help string
-		value      int64
-	}{
-		{"zones3_lifecycle_last_pass_objects_expired", "Object versions the last complete lifecycle pass expired.", c.ObjectsExpired},
-		{"zones3_lifecycle_last_pass_bytes_expired", "Bytes of the object versions the last complete lifecycle pass expired.", c.BytesExpired},
-		{"zones3_lifecycle_last_pass_delete_markers_removed", "Delete markers the last complete lifecycle pass removed.", c.MarkersRemoved},
-		{"zones3_lifecycle_last_pass_uploads_aborted", "Multipart uploads the last complete lifecycle pass aborted.", c.UploadsAborted},
-	} {
-		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s gauge\n%s %d\n", g.name, g.help, g.name, g.name, g.value)
-	}
 	// The pass in progress, as of its last checkpoint: 0 started when none.
 	var run lifecycle.Progress
 	var started float64
@@ -129,6 +118,10 @@ func (lw *lifecycleWorker) writeMetrics(w io.Writer) {
 		name, help string
 		value      int64
 	}{
+		{"zones3_lifecycle_last_pass_objects_expired", "Object versions the last complete lifecycle pass expired.", c.ObjectsExpired},
+		{"zones3_lifecycle_last_pass_bytes_expired", "Bytes of the object versions the last complete lifecycle pass expired.", c.BytesExpired},
+		{"zones3_lifecycle_last_pass_delete_markers_removed", "Delete markers the last complete lifecycle pass removed.", c.MarkersRemoved},
+		{"zones3_lifecycle_last_pass_uploads_aborted", "Multipart uploads the last complete lifecycle pass aborted.", c.UploadsAborted},
 		{"zones3_lifecycle_pass_scanned", "Versions and uploads the lifecycle pass in progress evaluated so far.", run.Done.Scanned},
 		{"zones3_lifecycle_pass_objects_expired", "Object versions the lifecycle pass in progress expired so far.", run.Done.ObjectsExpired},
 	} {

@@ -154,16 +154,14 @@ func (s *lifecycleStore) ExpireCurrent(ctx context.Context, bucket string, v lif
 func (s *lifecycleStore) ExpireCurrentBatch(ctx context.Context, bucket string, vs []lifecycle.VersionRef) []error {
 	errs := make([]error, len(vs))
 	var refs []objectlayer.ExpireRef
-	var batched []int
+	var batched, one []int // indexes into vs
 	for i, v := range vs {
 		if v.Stamp != 0 && v.VersionID == "" {
 			refs = append(refs, objectlayer.ExpireRef{Key: v.Key, Stamp: v.Stamp})
 			batched = append(batched, i)
+		} else {
+			one = append(one, i)
 		}
-	}
-	byOne := make([]bool, len(vs))
-	for i := range byOne {
-		byOne[i] = true
 	}
 	if len(refs) > 0 {
 		res, err := s.layer.ExpireObjects(ctx, bucket, refs)
@@ -172,16 +170,11 @@ func (s *lifecycleStore) ExpireCurrentBatch(ctx context.Context, bucket string, 
 			if err == nil {
 				e = res[k]
 			}
-			if !errors.Is(e, objectlayer.ErrNotBatchable) {
-				byOne[i] = false
-				errs[i] = changedIf(e, objectlayer.ErrPreconditionFailed, objectlayer.ErrNoSuchBucket)
+			if errors.Is(e, objectlayer.ErrNotBatchable) {
+				one = append(one, i)
+				continue
 			}
-		}
-	}
-	var one []int
-	for i, b := range byOne {
-		if b {
-			one = append(one, i)
+			errs[i] = changedIf(e, objectlayer.ErrPreconditionFailed, objectlayer.ErrNoSuchBucket)
 		}
 	}
 	next := make(chan int)

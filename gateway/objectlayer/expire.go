@@ -38,7 +38,7 @@ const maxExpireBatch = 1000
 //     the one listed, or was already removed; nothing of the newer
 //     version is touched;
 //   - ErrNotBatchable (wrapped): the ref has no usable Stamp;
-//   - a quorum error: too few nodes answered; the object may be removed
+//   - ErrQuorum (wrapped): too few nodes answered; the object may be removed
 //     on some of them, and a later call or pass finishes it.
 //
 // The guard needs no read. A listed record's HLC is even (hlcClock.next),
@@ -142,7 +142,7 @@ func (l *Layer) expireBatch(ctx context.Context, bucket string, refs []ExpireRef
 			// newer than the listed version (or its tombstone already).
 			errs[i] = fmt.Errorf("%s: the key changed since it was listed: %w", op, ErrPreconditionFailed)
 		default:
-			errs[i] = fmt.Errorf("%s: %d of %d nodes answered, %d needed: %w", op, placed[i]-failed[i], placed[i], quorum, firstError(nodeErrs))
+			errs[i] = quorumError(op, placed[i]-failed[i], quorum, nodeErrs)
 		}
 	}
 }
@@ -168,13 +168,3 @@ func expirableStamp(h uint64) bool { return h != 0 && h&1 == 0 }
 // expiryTombstoneHLC is the HLC of the tombstones that expire the version
 // written at h: the one value between h and every later write.
 func expiryTombstoneHLC(h uint64) uint64 { return h + 1 }
-
-// firstError returns the first non-nil error, or errNodeDown if none.
-func firstError(errs []error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return errNodeDown
-}
