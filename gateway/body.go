@@ -181,6 +181,7 @@ func (h *handler) readXMLBody(r *http.Request, rq *request, limit int64) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	defer bd.Close()
 	if bd.size > limit {
 		return nil, errMaxMessageLength
 	}

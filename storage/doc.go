@@ -20,10 +20,13 @@
 // # Writes and crashes
 //
 // A shard file is written once, in place: CreateShard creates
-// shards/<fanout>/<name> with O_EXCL, streams into it through a 256 KiB
-// buffer, starting writeback every MiB (sync_file_range) so the final
-// fsync of a large shard is short, fsyncs it, then fsyncs the fanout
-// directory so that its entry is durable too. A file in shards/ is
+// shards/<fanout>/<name> with O_EXCL, streams into it through a 1 MiB
+// buffer, fsyncs it, then fsyncs the fanout directory so that its entry is
+// durable too. A shard that fits in the buffer goes through the page
+// cache in one write; a longer one goes to the device with O_DIRECT
+// (direct.go: 0.10 ns of CPU per byte instead of 0.65-0.98), or, where the
+// filesystem refuses O_DIRECT, through the page cache with writeback
+// started every MiB (sync_file_range) so that its final fsync is short. A file in shards/ is
 // readable only once a committed reference record names it; until then it
 // is invisible, and while CreateShard writes it (an in-memory set) it
 // cannot be committed. Apply decides the conditional ops under striped

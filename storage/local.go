@@ -55,8 +55,14 @@ var (
 	probeKey = []byte("\xff\xffprobe")
 )
 
-// copyBufferSize is the buffer CreateShard streams a shard through.
-const copyBufferSize = 256 << 10
+// copyBufferSize is the buffer CreateShard streams a shard through: 1 MiB
+// writes with O_DIRECT kept PUT 64 MiB ×4 at 473-551 MiB/s against
+// 414-477 with 256 KiB ones (the disk waits less between writes).
+const copyBufferSize = 1 << 20
+
+// serveBufferSize is the buffer the internode server streams a shard
+// through when it cannot hand the file to sendfile(2).
+const serveBufferSize = 256 << 10
 
 // numKeyLocks is the number of striped locks serializing the
 // read-check-write of conditional ops on one key.
@@ -115,7 +121,10 @@ type Local struct {
 	shardBytes atomic.Int64 // sizes of committed shard files
 	shardFiles atomic.Int64 // number of committed shard files
 
-	bufPool sync.Pool // *[]byte of copyBufferSize
+	bufPool sync.Pool // *[]byte of copyBufferSize, aligned for O_DIRECT
+	// mayDirect says large shard files are written with O_DIRECT
+	// (direct.go); false once the filesystem refused it.
+	mayDirect atomic.Bool
 
 	// mu guards closed; every call that touches Pebble holds it for reading
 	// so that Close waits for them.
@@ -153,12 +162,13 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 		replacing: make(map[string]bool),
 	}
 	l.bufPool.New = func() any {
-		b := make([]byte, copyBufferSize)
+		b := alignedBuffer(copyBufferSize)
 		return &b
 	}
 	if err := l.makeDirs(); err != nil {
 		return nil, err
 	}
+	l.mayDirect.Store(true)
 	if err := l.clearTmp(); err != nil {
 		return nil, err
 	}

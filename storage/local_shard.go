@@ -87,7 +87,7 @@ func (l *Local) openShard(name string) (*os.File, uint64, error) {
 // writeShard streams r into f, fsyncs and closes it.
 func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
 	bufp := l.bufPool.Get().(*[]byte)
-	n, err := copyShard(ctx, f, r, *bufp)
+	n, err := l.copyShard(ctx, f, r, *bufp)
 	l.bufPool.Put(bufp)
 	if err == nil {
 		err = f.Sync()
@@ -192,25 +192,35 @@ const writebackChunk = 1 << 20
 
 // copyShard copies r to f through buf, filling buf before each write so
 // that the file sees few large writes whatever the reader's read sizes.
-func copyShard(ctx context.Context, f *os.File, r io.Reader, buf []byte) (int64, error) {
+// A shard longer than buf goes to the device with O_DIRECT (direct.go)
+// when mayDirect says the filesystem takes it; buf must then be aligned
+// (alignedBuffer) and a multiple of directAlign long.
+func (l *Local) copyShard(ctx context.Context, f *os.File, r io.Reader, buf []byte) (int64, error) {
 	var written, writeback int64
-	fd := int(f.Fd())
+	w := &shardWriter{f: f}
 	for {
-		if written-writeback >= writebackChunk {
+		if !w.direct && written-writeback >= writebackChunk {
 			// Asynchronous: starts the writeback, waits for nothing.
 			// Failure only loses the head start; the fsync still runs.
-			_ = unix.SyncFileRange(fd, writeback, written-writeback, unix.SYNC_FILE_RANGE_WRITE)
+			_ = unix.SyncFileRange(int(f.Fd()), writeback, written-writeback, unix.SYNC_FILE_RANGE_WRITE)
 			writeback = written
 		}
 		if err := ctx.Err(); err != nil {
 			return written, err
 		}
 		nr, rerr := io.ReadFull(r, buf)
+		if written == 0 && rerr == nil && l.mayDirect.Load() {
+			if err := w.setDirect(true); err != nil {
+				// Refused once, refused for every file of this node.
+				l.mayDirect.Store(false)
+				l.log.Info("shard files are written through the page cache", "err", err)
+			}
+		}
 		if nr > 0 {
 			if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
 				return written, rerr
 			}
-			nw, werr := f.Write(buf[:nr])
+			nw, werr := w.write(buf[:nr])
 			written += int64(nw)
 			if werr != nil {
 				return written, werr

@@ -62,7 +62,7 @@ func NewServer(n Node, secret []byte, logger *slog.Logger) http.Handler {
 	}
 	s := &server{node: n, secret: append([]byte(nil), secret...), log: logger, now: time.Now}
 	s.bufPool.New = func() any {
-		b := make([]byte, copyBufferSize)
+		b := make([]byte, serveBufferSize)
 		return &b
 	}
 	api := http.NewServeMux()

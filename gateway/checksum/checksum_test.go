@@ -377,3 +377,75 @@ func decodeAll(r io.Reader, readSize int) ([]byte, error) {
 		}
 	}
 }
+
+// Large bodies hashed at once share the MD5 lanes: every ETag must still be
+// the body's own MD5, with bodies of different lengths (a lane's end block
+// differs), one left unread at its end, and the lanes given back after.
+func TestReaderMD5Lanes(t *testing.T) {
+	const bodies = 6
+	type result struct {
+		i    int
+		etag string
+		err  error
+	}
+	// A body that stays open keeps the others in lanes.
+	hold, err := NewReader(bytes.NewReader(make([]byte, laneMin)), Expect{Size: laneMin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([][]byte, bodies)
+	results := make(chan result, bodies)
+	for i := range bodies {
+		data[i] = newBody(laneMin + i*4099 + 17).data
+		go func() {
+			e := Expect{Size: int64(len(data[i]))}
+			if i%2 == 1 {
+				e.Algorithm = CRC32C
+			}
+			r, err := NewReader(bytes.NewReader(data[i]), e)
+			if err != nil {
+				results <- result{i: i, err: err}
+				return
+			}
+			defer r.Close()
+			if !r.laned {
+				results <- result{i: i, err: errors.New("not in a lane beside another large body")}
+				return
+			}
+			if i == bodies-1 {
+				// Abandoned half way: Close alone must free its lane.
+				_, err := r.Read(make([]byte, laneMin/2))
+				results <- result{i: i, err: err}
+				return
+			}
+			_, err = decodeAll(r, 100<<10+3)
+			results <- result{i: i, etag: r.ETag(), err: err}
+		}()
+	}
+	for range bodies {
+		res := <-results
+		if res.err != nil {
+			t.Fatalf("body %d: %v", res.i, res.err)
+		}
+		if res.i == bodies-1 {
+			continue
+		}
+		m := md5.Sum(data[res.i])
+		if want := hex.EncodeToString(m[:]); res.etag != want {
+			t.Fatalf("body %d: ETag %s, want %s", res.i, res.etag, want)
+		}
+	}
+	hold.Close()
+	if n := md5Lanes.large.Load(); n != 0 {
+		t.Fatalf("%d large bodies still counted after every Reader closed", n)
+	}
+	// Alone, a large body keeps crypto/md5.
+	r, err := NewReader(bytes.NewReader(data[0]), Expect{Size: int64(len(data[0]))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if r.laned {
+		t.Fatal("a lone large body took a lane")
+	}
+}
