@@ -79,6 +79,15 @@
 // than serve an older version, and a decode error mid-stream is returned so
 // that the caller aborts the response: wrong bytes are never written.
 //
+// An overwrite or delete removes the replaced version's shard files in the
+// background once it holds, but only after the reads of them in progress
+// in this gateway have ended (readGuard, up to a minute; past that the
+// scanner's garbage collection removes them): a read opens a multipart
+// object's parts, and parity shards, only when it reaches them. A read that
+// found its files gone before it sent a byte reads the key again and
+// serves the version that replaced it. Reads through another gateway are
+// not guarded; one of them can still be cut short by an overwrite.
+//
 // # Listing
 //
 // ListObjects scans the bucket's list entries on every node in pages,

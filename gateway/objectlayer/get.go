@@ -437,10 +437,12 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 		return fmt.Errorf("get %s/%s: %d of %d shard holders: %w", bucket, key, len(st.holders), rec.layout.K, ErrQuorum)
 	}
 	if len(rec.parts) == 0 {
+		defer l.reads.enter([]string{rec.dataID})()
 		rep, err := enc.Decode(ctx, w, l.shardOpener(st, rec.dataID), rec.size, off, n)
 		return l.decoded(bucket, key, st, rep, err)
 	}
 	end := off + n
+	defer l.reads.enter(partsIn(rec.parts, off, end))()
 	var partStart int64
 	for _, p := range rec.parts {
 		partEnd := partStart + p.size
@@ -458,6 +460,23 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 		}
 	}
 	return nil
+}
+
+// partsIn returns the data IDs of the parts that hold bytes of [off, end).
+func partsIn(parts []partRef, off, end int64) []string {
+	var ids []string
+	var partStart int64
+	for _, p := range parts {
+		partEnd := partStart + p.size
+		if partEnd > off && partStart < end {
+			ids = append(ids, p.dataID)
+		}
+		partStart = partEnd
+		if partStart >= end {
+			break
+		}
+	}
+	return ids
 }
 
 // decoded logs what a decode found missing or corrupt and maps its error.

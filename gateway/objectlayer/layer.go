@@ -73,6 +73,8 @@ type Layer struct {
 	recordBufs sync.Pool // *[]byte, inline object records
 	bodyBufs   sync.Pool // *[]byte of inlineLimit bytes, small bodies
 
+	reads readGuard // reads in progress, which removals of their files wait for
+
 	bg     sync.WaitGroup // background cleanups and the prober
 	stop   chan struct{}
 	closed atomic.Bool
@@ -305,7 +307,8 @@ func (l *Layer) scan(ctx context.Context, i int, r storage.ScanRange) ([]storage
 }
 
 // removeShards removes, in the background, the shard files names[j] on node
-// nodes[j] (entries with no names are skipped).
+// nodes[j] (entries with no names are skipped), once the reads of them in
+// progress here have ended (readGuard).
 func (l *Layer) removeShards(nodes []int, names [][]string) {
 	total := 0
 	for _, n := range names {
@@ -315,6 +318,15 @@ func (l *Layer) removeShards(nodes []int, names [][]string) {
 		return
 	}
 	l.background(func(ctx context.Context) {
+		for _, n := range names {
+			for _, name := range n {
+				if err := l.reads.wait(ctx, dataIDOf(name)); err != nil {
+					// Left to the scanner's garbage collection.
+					l.log.Info("replaced shard files still being read", "shard", name, "err", err)
+					return
+				}
+			}
+		}
 		forEach(len(nodes), func(j int) {
 			if len(names[j]) == 0 {
 				return

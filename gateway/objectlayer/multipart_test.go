@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/zones3/zones3/gateway/checksum"
 )
@@ -435,6 +437,77 @@ func TestMultipartPartList(t *testing.T) {
 	for _, v := range res.Versions {
 		if v.PartList != nil {
 			t.Errorf("listed version %s carries %d parts", v.VersionID, len(v.PartList))
+		}
+	}
+}
+
+// gateWriter collects what a GET writes and, once it holds more than
+// after bytes, blocks until release is closed.
+type gateWriter struct {
+	buf     bytes.Buffer
+	after   int
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (w *gateWriter) Write(p []byte) (int, error) {
+	w.buf.Write(p)
+	if w.reached != nil && w.buf.Len() > w.after {
+		close(w.reached)
+		w.reached = nil
+		<-w.release
+	}
+	return len(p), nil
+}
+
+// A GET of a multipart object opens each part's shards when it reaches
+// the part. An overwrite that lands while the GET is in its first part
+// must not remove the files of the parts it has yet to read: the GET
+// serves the whole old object, and the old files go once it ended.
+func TestGetOutlivesOverwrite(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	p1, p2 := randomBytes(61, MinPartSize), randomBytes(62, 1<<20+9)
+	id, err := l.NewMultipartUpload(ctx, "b", "k", Upload{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPutPart(t, l, "b", "k", id, 1, p1)
+	mustPutPart(t, l, "b", "k", id, 2, p2)
+	if _, err := l.CompleteMultipartUpload(ctx, "b", "k", id, []CompletePart{
+		{PartNumber: 1, ETag: md5Hex(p1)}, {PartNumber: 2, ETag: md5Hex(p2)}}); err != nil {
+		t.Fatal(err)
+	}
+	old := append(append([]byte(nil), p1...), p2...)
+	oldFiles, _ := c.shardFiles(t)
+
+	w := &gateWriter{after: 1 << 20, reached: make(chan struct{}), release: make(chan struct{})}
+	reached := w.reached
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.GetObject(ctx, "b", "k", GetOptions{Length: -1}, w)
+		done <- err
+	}()
+	<-reached
+	cur := randomBytes(63, 3<<20)
+	mustPut(t, l, "b", "k", cur)
+	// Give the replaced files' removal every chance to run.
+	time.Sleep(300 * time.Millisecond)
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatalf("GET overtaken by an overwrite: %v", err)
+	}
+	if !bytes.Equal(w.buf.Bytes(), old) {
+		t.Fatalf("GET served %d bytes, not the %d of the object it started on", w.buf.Len(), len(old))
+	}
+	checkObject(t, l, "b", "k", cur)
+	files, _ := c.shardFiles(t) // waits for the removal
+	for _, f := range files {
+		if slices.Contains(oldFiles, f) {
+			t.Fatalf("replaced shard file %s still there after the GET ended", f)
 		}
 	}
 }
