@@ -80,9 +80,6 @@ func init() {
 	}
 }
 
-// SupportedActions lists the IAM and STS actions the API serves.
-func SupportedActions() []string { return sortedKeys(actions) }
-
 // entityARN is the ARN of a user, group or role for authorization, with
 // its path from the in-memory copy ("/" for one not known yet).
 func (c *call) entityARN(kind entityKind, name string) string {

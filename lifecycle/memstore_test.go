@@ -327,11 +327,10 @@ func (s *memStore) uploadIDs(bucket string) []string {
 	return out
 }
 
-// memMeta is an in-memory Meta. fail, when set, fails every call.
+// memMeta is an in-memory Meta.
 type memMeta struct {
 	mu      sync.Mutex
 	records map[string][]byte
-	fail    error
 	puts    map[string]int
 }
 
@@ -340,9 +339,6 @@ func newMemMeta() *memMeta { return &memMeta{records: map[string][]byte{}, puts:
 func (m *memMeta) GetMeta(ctx context.Context, name string) ([]byte, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fail != nil {
-		return nil, false, m.fail
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
@@ -353,9 +349,6 @@ func (m *memMeta) GetMeta(ctx context.Context, name string) ([]byte, bool, error
 func (m *memMeta) PutMeta(ctx context.Context, name string, value []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fail != nil {
-		return m.fail
-	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -367,9 +360,6 @@ func (m *memMeta) PutMeta(ctx context.Context, name string, value []byte) error 
 func (m *memMeta) DeleteMeta(ctx context.Context, name string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.fail != nil {
-		return m.fail
-	}
 	delete(m.records, name)
 	return nil
 }
@@ -378,12 +368,6 @@ func (m *memMeta) putCount(name string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.puts[name]
-}
-
-func (m *memMeta) setFail(err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.fail = err
 }
 
 // partitioned is the error of a Meta cut off from the nodes.

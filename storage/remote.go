@@ -96,7 +96,7 @@ func NewRemote(baseURL, id string, secret []byte, opts RemoteOptions) *Remote {
 		TLSClientConfig:       opts.TLS,
 		TLSHandshakeTimeout:   5 * time.Second,
 		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
-		IdleConnTimeout:       time.Minute, // below the server's, see NewHTTPServer
+		IdleConnTimeout:       time.Minute, // below the node server's 2 minutes
 		ResponseHeaderTimeout: opts.ResponseHeaderTimeout,
 		DisableCompression:    true,
 		// HTTP/1.1 only: a TCP connection per shard stream, rather than

@@ -82,26 +82,6 @@ func NewServer(n Node, secret []byte, logger *slog.Logger) http.Handler {
 	return mux
 }
 
-// NewHTTPServer returns an http.Server for the internode API with timeouts
-// that suit it: request headers must arrive promptly and idle connections
-// are closed (after the client's own idle timeout, so the client never
-// reuses a connection the server is closing), but there is no whole-request
-// deadline, which would cut long shard streams; the handler sets
-// per-request deadlines itself.
-func NewHTTPServer(addr string, h http.Handler, logger *slog.Logger) *http.Server {
-	if logger == nil {
-		logger = slog.Default()
-	}
-	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-}
-
 type server struct {
 	node    Node
 	secret  []byte

@@ -221,13 +221,6 @@ func (q *repairQueue) done(k string, complete bool) {
 	}
 }
 
-// drained reports whether nothing is queued.
-func (q *repairQueue) drained() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.items) == 0
-}
-
 // counts returns the queued objects, the shards known to need repair
 // among them and how many wait for a retry.
 func (q *repairQueue) counts() (objects, shards, deferred int, overflow bool) {

@@ -116,17 +116,6 @@ func (o *repairOutcome) problem(node, format string, args ...any) {
 	o.problems = append(o.problems, repairProblem{node: node, msg: fmt.Sprintf(format, args...)})
 }
 
-func (o *repairOutcome) add(p repairOutcome) {
-	o.recordsWritten += p.recordsWritten
-	o.shardsRebuilt += p.shardsRebuilt
-	o.bytesRebuilt += p.bytesRebuilt
-	o.missing += p.missing
-	o.corrupt += p.corrupt
-	o.bytesVerified += p.bytesVerified
-	o.tombstonesRemoved += p.tombstonesRemoved
-	o.problems = append(o.problems, p.problems...)
-}
-
 // repairLocks serializes the repairs of one record key within a gateway
 // (the queue and a scanner pass may meet on one object). Repairs through
 // two gateways are safe too, only wasteful: every write is conditional.

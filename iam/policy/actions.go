@@ -354,14 +354,6 @@ var knownVendors = map[string][]string{
 	"sts": stsActions,
 }
 
-var s3ActionIndex = func() map[string]actionInfo {
-	m := make(map[string]actionInfo, len(s3Actions))
-	for _, a := range s3Actions {
-		m[strings.ToLower(a.name)] = a
-	}
-	return m
-}()
-
 func s3ActionNames() []string {
 	names := make([]string, len(s3Actions))
 	for i, a := range s3Actions {

@@ -137,23 +137,6 @@ func parseVariable(body string) (key, def string, hasDef, ok bool) {
 	return key, rest[1 : len(rest)-1], true, true
 }
 
-// hasWildcard reports whether the pattern can match more than one string
-// (ignoring variables).
-func (p *pattern) hasWildcard() bool {
-	switch p.shape {
-	case shapeExact:
-		return false
-	case shapeGlob:
-		for _, t := range p.toks {
-			if t.kind == tokStar || t.kind == tokQuestion {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
 // match reports whether s matches. vs resolves variables; a variable with
 // no value and no default makes the pattern match nothing, as AWS treats
 // an element whose variable is missing from the request.
