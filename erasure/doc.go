@@ -76,4 +76,14 @@
 // 1 MiB blocks on the same 2-core machine: encode about 2.3 GB/s (checksums
 // included), decode about 3.4 GB/s with intact shards and 3.0 GB/s when a
 // data shard is lost and every block is reconstructed.
+//
+// A GET of an intact object costs, per byte served, a read from the page
+// cache into a shard buffer, the block checksum and a write to the socket.
+// Ways around the two copies were measured and are slower on this
+// machine (4 connections streaming a cached 64 MiB file over loopback in
+// 512 KiB blocks, CPU of both ends per byte): read + HighwayHash + write
+// 0.62-0.72 ns; mmap with MAP_POPULATE + hash + write from the mapping
+// 0.81; mmap + hash + sendfile(2) 0.86-0.92; sendfile alone, with no
+// checksum, 0.41-0.53 against 0.45-0.53 for read + write. A 4 MiB socket
+// send buffer changed nothing measurable either.
 package erasure

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Measures the six speed cases of zones3 bench against zones3 server: PUT and
+# GET of 4 KiB x16 clients, 1 MiB x8 and 64 MiB x4. Each case runs on a fresh
+# server (empty data directory) for DURATION, ROUNDS times, the cases
+# interleaved so that a slow spell of the machine does not hit one case
+# only. Each line also gives the server's and the bench's CPU time.
+#
+#   docs/bench/speed.sh [ROUNDS] [DURATION]
+#
+# Defaults: 3 rounds of 10s. BIN=path/to/zones3 measures that binary
+# instead of building this checkout (to compare two builds, run the script
+# once per binary, alternating).
+set -euo pipefail
+ROUNDS=${1:-3}
+DURATION=${2:-10s}
+WORK=${WORK:-/tmp/zones3-speed}
+ADDR=127.0.0.1:9320
+mkdir -p "$WORK"
+if [ -z "${BIN:-}" ]; then
+	BIN=$WORK/zones3
+	go build -o "$BIN" ./cmd/zones3
+fi
+export ZONES3_ROOT_ACCESS_KEY=AKSPEEDBENCH ZONES3_ROOT_SECRET_KEY=speedbenchsecret
+export AWS_ACCESS_KEY_ID=$ZONES3_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$ZONES3_ROOT_SECRET_KEY
+PID=
+trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; fi' EXIT
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+run() { # op size concurrency
+	rm -rf "$WORK/data"
+	"$BIN" server --listen $ADDR --data "$WORK/data" >"$WORK/server.log" 2>&1 &
+	PID=$!
+	until curl -sf http://$ADDR/health/ready >/dev/null; do sleep 0.2; done
+	local t0 out
+	t0=$(ticks $PID)
+	# A GET run first writes its objects (not timed); the CPU figures
+	# include that fill.
+	out=$( { /usr/bin/time -f "bench-cpu=%Us+%Ss" "$BIN" bench --endpoint http://$ADDR --op "$1" --size "$2" \
+		--concurrency "$3" --duration "$DURATION" --server-pid $PID; } 2>&1 | grep -v level= | tail -2 | tr -s ' ' | tr '\n' ' ')
+	echo "$out server-cpu=$(( ($(ticks $PID) - t0) / 100 ))s"
+	kill $PID; wait $PID 2>/dev/null || true
+	PID=
+}
+echo "op size concurrency ops/s MiB/s p50 p99 errors server-peak-RSS"
+for _ in $(seq "$ROUNDS"); do
+	for c in "put 4KiB 16" "get 4KiB 16" "put 1MiB 8" "get 1MiB 8" "put 64MiB 4" "get 64MiB 4"; do
+		# shellcheck disable=SC2086
+		run $c
+	done
+done
