@@ -449,3 +449,45 @@ func TestReaderMD5Lanes(t *testing.T) {
 		t.Fatal("a lone large body took a lane")
 	}
 }
+
+// Lane servers are retired after hashersPerServer hashers and closed once
+// their last hasher is: the number of servers stays bounded however many
+// bodies pass, and a body hashed after many retirements is still right.
+func TestMD5LaneServersRetire(t *testing.T) {
+	hold, err := NewReader(bytes.NewReader(nil), Expect{Size: laneMin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5*hashersPerServer + 3 {
+		r, err := NewReader(bytes.NewReader(nil), Expect{Size: laneMin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.laned {
+			t.Fatalf("body %d: not in a lane beside another large body", i)
+		}
+		r.Close()
+	}
+	md5Lanes.mu.Lock()
+	servers := md5Lanes.servers
+	md5Lanes.mu.Unlock()
+	if servers > 1 {
+		t.Fatalf("%d lane servers open after every hasher but one closed, want at most 1", servers)
+	}
+	data := newBody(laneMin + 5).data
+	r, err := NewReader(bytes.NewReader(data), Expect{Size: int64(len(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodeAll(r, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if m := md5.Sum(data); r.ETag() != hex.EncodeToString(m[:]) {
+		t.Fatalf("ETag %s after servers were retired, want %x", r.ETag(), m)
+	}
+	hold.Close()
+	if n := md5Lanes.large.Load(); n != 0 {
+		t.Fatalf("%d large bodies still counted", n)
+	}
+}
