@@ -320,7 +320,7 @@ func (l *Layer) removeShards(nodes []int, names [][]string) {
 	l.background(func(ctx context.Context) {
 		for _, n := range names {
 			for _, name := range n {
-				if err := l.reads.wait(ctx, dataIDOf(name)); err != nil {
+				if err := l.reads.wait(ctx, l.stop, dataIDOf(name)); err != nil {
 					// Left to the scanner's garbage collection.
 					l.log.Info("replaced shard files still being read", "shard", name, "err", err)
 					return

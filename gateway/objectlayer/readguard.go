@@ -2,6 +2,7 @@ package objectlayer
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 )
@@ -57,8 +58,12 @@ func (g *readGuard) enter(ids []string) (leave func()) {
 	}
 }
 
-// wait returns once no read of id is in progress, or with ctx's error.
-func (g *readGuard) wait(ctx context.Context, id string) error {
+// errStopped is wait's error when stop closed first.
+var errStopped = errors.New("layer closing")
+
+// wait returns once no read of id is in progress, or with an error when
+// ctx ends or stop closes first.
+func (g *readGuard) wait(ctx context.Context, stop <-chan struct{}, id string) error {
 	g.mu.Lock()
 	c := g.reads[id]
 	g.mu.Unlock()
@@ -70,6 +75,8 @@ func (g *readGuard) wait(ctx context.Context, id string) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-stop:
+		return errStopped
 	}
 }
 

@@ -2,6 +2,7 @@ package objectlayer
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -9,15 +10,15 @@ import (
 func TestReadGuard(t *testing.T) {
 	var g readGuard
 	ctx := context.Background()
-	if err := g.wait(ctx, "a"); err != nil {
+	if err := g.wait(ctx, nil, "a"); err != nil {
 		t.Fatalf("wait with no read: %v", err)
 	}
 	leave1 := g.enter([]string{"a", "b"})
 	leave2 := g.enter([]string{"a"})
 	waited := make(chan error, 1)
-	go func() { waited <- g.wait(ctx, "a") }()
+	go func() { waited <- g.wait(ctx, nil, "a") }()
 	leave1()
-	if err := g.wait(ctx, "b"); err != nil {
+	if err := g.wait(ctx, nil, "b"); err != nil {
 		t.Fatalf("b still read after its only read left: %v", err)
 	}
 	select {
@@ -33,8 +34,13 @@ func TestReadGuard(t *testing.T) {
 	defer leave()
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := g.wait(cctx, "c"); err == nil {
+	if err := g.wait(cctx, nil, "c"); err == nil {
 		t.Fatal("wait outlived its context")
+	}
+	stop := make(chan struct{})
+	close(stop)
+	if err := g.wait(ctx, stop, "c"); !errors.Is(err, errStopped) {
+		t.Fatalf("wait after stop: %v", err)
 	}
 	if len(g.reads) != 1 {
 		t.Fatalf("%d data IDs tracked, want 1", len(g.reads))
