@@ -15,7 +15,6 @@ require (
 	github.com/klauspost/reedsolomon v1.14.2
 	github.com/minio/crc64nvme v1.1.1
 	github.com/minio/highwayhash v1.0.4
-	github.com/minio/md5-simd v1.1.2
 	github.com/minio/sha256-simd v1.0.1
 	github.com/zeebo/blake3 v0.2.4
 	golang.org/x/sys v0.50.0

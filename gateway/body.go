@@ -181,7 +181,6 @@ func (h *handler) readXMLBody(r *http.Request, rq *request, limit int64) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	defer bd.Close()
 	if bd.size > limit {
 		return nil, errMaxMessageLength
 	}

@@ -172,7 +172,6 @@ func (h *handler) copyObject(w *respWriter, r *http.Request, rq *request) error 
 	if err != nil {
 		return err
 	}
-	defer cr.Close()
 	opts.Size = srcInfo.Size
 	opts.Header = hdr
 	opts.Tags = tags

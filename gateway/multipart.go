@@ -85,7 +85,6 @@ func (h *handler) uploadPart(w *respWriter, r *http.Request, rq *request) error 
 	if err != nil {
 		return err
 	}
-	defer bd.Close()
 	part, err := h.layer.PutObjectPart(r.Context(), rq.bucket, rq.key, id, n, bd, objectlayer.PutOptions{
 		Size: bd.size,
 		Seal: sealFunc(bd.Reader),
@@ -179,7 +178,6 @@ func (h *handler) uploadPartCopy(w *respWriter, r *http.Request, rq *request) er
 	if err != nil {
 		return err
 	}
-	defer cr.Close()
 	part, err := h.layer.PutObjectPart(r.Context(), rq.bucket, rq.key, id, n, cr, objectlayer.PutOptions{
 		Size: length,
 		Seal: sealFunc(cr),

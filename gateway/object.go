@@ -351,7 +351,6 @@ func (h *handler) putObject(w *respWriter, r *http.Request, rq *request) error {
 	if err != nil {
 		return err
 	}
-	defer bd.Close()
 	opts.Size = bd.size
 	opts.Seal = sealFunc(bd.Reader)
 	info, err := h.layer.PutObject(r.Context(), rq.bucket, rq.key, bd, opts)

@@ -15,8 +15,11 @@ import (
 // 2-core machine (12 writers of 32 MiB files, 1 MiB writes, fsync at the
 // end): the same ~950 MiB/s either way, the disk being the limit, but
 // 0.10 ns of CPU per byte with O_DIRECT against 0.65-0.98 through the page
-// cache; a large PUT writes 1.5 bytes of shards per byte of object, and
-// the page cache took a third of the server's CPU at PUT 64 MiB ×4.
+// cache; a large PUT writes 1.5 bytes of shards per byte of object. At PUT
+// 64 MiB ×4 against `zones3 server` (interleaved runs) the server spent
+// about 20% less CPU per byte at the same throughput (407-410 MiB/s
+// against 384-430 through the page cache: the disk and the fsyncs bound
+// it), CPU left to other requests on a machine the clients share.
 //
 // A shard that fits in one buffer (every shard of an object up to 2 MiB
 // with RS(2,1)) keeps the page cache: its copy is cheap next to its fsync,

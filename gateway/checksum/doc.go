@@ -10,10 +10,6 @@
 // the first mismatch instead of io.EOF, so a consumer that stops at the
 // first error never commits a body that failed verification.
 //
-// MD5 is serial within a body and the costliest digest; large bodies hashed
-// at the same time share the lanes of one multi-buffer MD5 (md5lanes.go),
-// which a Reader holds until Close.
-//
 // Checksum values on the wire are base64 of the big-endian digest bytes, as
 // S3 sends and expects them. CompositeOfParts builds the COMPOSITE checksum
 // of a multipart object from its parts' digests.

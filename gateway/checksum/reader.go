@@ -48,12 +48,10 @@ type Expect struct {
 type Reader struct {
 	src io.Reader
 
-	md5     hash.Hash
-	release func()      // frees what md5 holds; nil once called
-	laned   bool        // md5 runs in a lane of md5Lanes, off this goroutine
-	others  []hash.Hash // payload SHA-256 and the flexible checksum, without duplicates
-	sha     hash.Hash   // payload SHA-256 when verified, else nil
-	alg     hash.Hash   // flexible checksum when requested, else nil (may equal sha)
+	md5    hash.Hash
+	others []hash.Hash // payload SHA-256 and the flexible checksum, without duplicates
+	sha    hash.Hash   // payload SHA-256 when verified, else nil
+	alg    hash.Hash   // flexible checksum when requested, else nil (may equal sha)
 
 	e        Expect
 	wantMD5  []byte
@@ -81,7 +79,7 @@ const parallelMin = 256 << 10
 // x-amz-checksum-* value with ErrInvalidChecksum, a bad SHA256Hex with
 // ErrInvalidContentSHA256.
 func NewReader(r io.Reader, e Expect) (*Reader, error) {
-	rd := &Reader{src: r, e: e}
+	rd := &Reader{src: r, e: e, md5: md5.New()}
 	if e.Size < -1 {
 		rd.e.Size = -1
 	}
@@ -119,18 +117,7 @@ func NewReader(r io.Reader, e Expect) (*Reader, error) {
 			rd.others = append(rd.others, rd.alg)
 		}
 	}
-	rd.md5, rd.release, rd.laned = newMD5(rd.e.Size)
 	return rd, nil
-}
-
-// Close releases the Reader's share of the MD5 lanes a large body may hold.
-// Call it once the body is done with, whether or not it was read to its
-// end; the digests read so far stay available only if it was.
-func (r *Reader) Close() {
-	if r.release != nil {
-		r.release()
-		r.release = nil
-	}
 }
 
 // Read reads from the underlying body and hashes what it returns. When the
@@ -164,7 +151,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 func (r *Reader) hash(p []byte) {
-	if r.e.Parallel && !r.laned && len(p) >= parallelMin && len(r.others) > 0 {
+	if r.e.Parallel && len(p) >= parallelMin && len(r.others) > 0 {
 		done := make(chan struct{})
 		go func() { r.md5.Write(p); close(done) }()
 		for _, h := range r.others {
@@ -193,7 +180,6 @@ func (r *Reader) hash(p []byte) {
 // verify runs once, at the end of the body.
 func (r *Reader) verify() error {
 	r.md5Sum = r.md5.Sum(nil)
-	r.Close()
 	if r.alg != nil {
 		r.algSum = r.alg.Sum(nil)
 	}
@@ -254,7 +240,10 @@ func (r *Reader) compare(want []byte) error {
 // ETag returns the hex MD5 of the bytes read so far (the whole body once
 // Read returned io.EOF), without quotes.
 func (r *Reader) ETag() string {
-	return hex.EncodeToString(r.MD5())
+	if r.md5Sum != nil {
+		return hex.EncodeToString(r.md5Sum)
+	}
+	return hex.EncodeToString(r.md5.Sum(nil))
 }
 
 // Checksums returns the computed value of the requested flexible checksum,
@@ -287,8 +276,7 @@ func (r *Reader) Digest() []byte {
 
 // MD5 returns the raw MD5 of the bytes read so far.
 func (r *Reader) MD5() []byte {
-	if r.md5Sum != nil || r.release == nil {
-		// A lane's MD5 is gone once closed.
+	if r.md5Sum != nil {
 		return r.md5Sum
 	}
 	return r.md5.Sum(nil)
