@@ -290,14 +290,25 @@ func (h *handler) getObject(w *respWriter, r *http.Request, rq *request) error {
 		return nil
 	case w.wrote:
 		return err
-	case errors.Is(err, errNotModified):
-		notModified(w, seen)
-		return nil
-	case errors.Is(err, errInvalidRange):
-		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(seen.Size, 10))
-		return errInvalidRange
+	case errors.Is(err, errNotModified), errors.Is(err, errInvalidRange):
+		return planRefused(w, seen, err)
 	}
 	deleteMarkerHeaders(w.Header(), info, err)
+	return err
+}
+
+// planRefused answers a GET or HEAD whose plan (readRequest.plan) refused
+// it: 304 Not Modified, or 416 with the object's size in Content-Range.
+// Other errors are returned as they are.
+func planRefused(w http.ResponseWriter, info objectlayer.ObjectInfo, err error) error {
+	switch {
+	case errors.Is(err, errNotModified):
+		notModified(w, info)
+		return nil
+	case errors.Is(err, errInvalidRange):
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(info.Size, 10))
+		return errInvalidRange
+	}
 	return err
 }
 
@@ -317,15 +328,8 @@ func (h *handler) headObject(w *respWriter, r *http.Request, rq *request) error 
 		}
 	}
 	p, err := rr.plan(info)
-	switch {
-	case errors.Is(err, errNotModified):
-		notModified(w, info)
-		return nil
-	case errors.Is(err, errInvalidRange):
-		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(info.Size, 10))
-		return err
-	case err != nil:
-		return err
+	if err != nil {
+		return planRefused(w, info, err)
 	}
 	p.setHeaders(w.Header(), rq.query, &rr)
 	w.WriteHeader(p.status)

@@ -11,15 +11,17 @@ import (
 
 // A shard file larger than the copy buffer is written with O_DIRECT where
 // the filesystem takes it: the data goes from the copy buffer to the
-// device without a copy into the page cache. Measured on the project's
-// 2-core machine (12 writers of 32 MiB files, 1 MiB writes, fsync at the
-// end): the same ~950 MiB/s either way, the disk being the limit, but
-// 0.10 ns of CPU per byte with O_DIRECT against 0.65-0.98 through the page
-// cache; a large PUT writes 1.5 bytes of shards per byte of object. At PUT
-// 64 MiB ×4 against `zones3 server` (interleaved runs) the server spent
-// about 20% less CPU per byte at the same throughput (407-410 MiB/s
-// against 384-430 through the page cache: the disk and the fsyncs bound
-// it), CPU left to other requests on a machine the clients share.
+// device without a copy into the page cache. BenchmarkCreateShard64MiB
+// (one writer, the generated data's cost included) on the project's
+// 2-core machine: 0.26-0.31 ns of CPU per byte with O_DIRECT against
+// 0.45-0.48 through the page cache, but 717-777 MB/s against 914-1,001
+// for a lone writer, whose writes now wait for the device. A large PUT
+// writes 1.5 bytes of shards per byte of object from several writers at
+// once: at PUT 64 MiB ×4 against `zones3 server` (interleaved runs) the
+// server spent about 20% less CPU per byte at the same throughput
+// (407-410 MiB/s against 384-430 through the page cache: the disk and the
+// fsyncs bound it), CPU left to other requests on a machine the clients
+// share.
 //
 // A shard that fits in one buffer (every shard of an object up to 2 MiB
 // with RS(2,1)) keeps the page cache: its copy is cheap next to its fsync,

@@ -166,10 +166,10 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 		b := alignedBuffer(copyBufferSize)
 		return &b
 	}
+	l.mayDirect.Store(true)
 	if err := l.makeDirs(); err != nil {
 		return nil, err
 	}
-	l.mayDirect.Store(true)
 	if err := l.clearTmp(); err != nil {
 		return nil, err
 	}

@@ -441,42 +441,44 @@ func (l *Layer) stream(ctx context.Context, bucket, key string, st *objectState,
 		rep, err := enc.Decode(ctx, w, l.shardOpener(st, rec.dataID), rec.size, off, n)
 		return l.decoded(bucket, key, st, rep, err)
 	}
-	end := off + n
-	defer l.reads.enter(partsIn(rec.parts, off, end))()
-	var partStart int64
-	for _, p := range rec.parts {
-		partEnd := partStart + p.size
-		if partEnd > off && partStart < end {
-			from := max(off, partStart) - partStart
-			to := min(end, partEnd) - partStart
-			rep, err := enc.Decode(ctx, w, l.shardOpener(st, p.dataID), p.size, from, to-from)
-			if err := l.decoded(bucket, key, st, rep, err); err != nil {
-				return fmt.Errorf("part %d: %w", p.number, err)
-			}
-		}
-		partStart = partEnd
-		if partStart >= end {
-			break
+	spans := partSpans(rec.parts, off, off+n)
+	ids := make([]string, len(spans))
+	for i, sp := range spans {
+		ids[i] = sp.part.dataID
+	}
+	defer l.reads.enter(ids)()
+	for _, sp := range spans {
+		p := sp.part
+		rep, err := enc.Decode(ctx, w, l.shardOpener(st, p.dataID), p.size, sp.from, sp.to-sp.from)
+		if err := l.decoded(bucket, key, st, rep, err); err != nil {
+			return fmt.Errorf("part %d: %w", p.number, err)
 		}
 	}
 	return nil
 }
 
-// partsIn returns the data IDs of the parts that hold bytes of [off, end).
-func partsIn(parts []partRef, off, end int64) []string {
-	var ids []string
+// partSpan is the bytes [from, to) of one part, relative to the part.
+type partSpan struct {
+	part     partRef
+	from, to int64
+}
+
+// partSpans returns, in order, the parts that hold bytes of the object's
+// [off, end) and which of their bytes those are.
+func partSpans(parts []partRef, off, end int64) []partSpan {
+	var spans []partSpan
 	var partStart int64
 	for _, p := range parts {
 		partEnd := partStart + p.size
 		if partEnd > off && partStart < end {
-			ids = append(ids, p.dataID)
+			spans = append(spans, partSpan{part: p, from: max(off, partStart) - partStart, to: min(end, partEnd) - partStart})
 		}
 		partStart = partEnd
 		if partStart >= end {
 			break
 		}
 	}
-	return ids
+	return spans
 }
 
 // decoded logs what a decode found missing or corrupt and maps its error.

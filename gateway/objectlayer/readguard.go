@@ -24,10 +24,12 @@ type readGuard struct {
 
 type readCount struct {
 	n    int
-	idle chan struct{} // closed when n drops to 0
+	idle chan struct{} // made by the first wait, closed when n drops to 0
 }
 
 // enter registers a read of each of ids until the returned function runs.
+// It is on every GET's path: a map entry per ID, no channel until a
+// removal waits.
 func (g *readGuard) enter(ids []string) (leave func()) {
 	if len(ids) == 0 {
 		return func() {}
@@ -39,7 +41,7 @@ func (g *readGuard) enter(ids []string) (leave func()) {
 	for _, id := range ids {
 		c := g.reads[id]
 		if c == nil {
-			c = &readCount{idle: make(chan struct{})}
+			c = &readCount{}
 			g.reads[id] = c
 		}
 		c.n++
@@ -51,7 +53,9 @@ func (g *readGuard) enter(ids []string) (leave func()) {
 		for _, id := range ids {
 			c := g.reads[id]
 			if c.n--; c.n == 0 {
-				close(c.idle)
+				if c.idle != nil {
+					close(c.idle)
+				}
 				delete(g.reads, id)
 			}
 		}
@@ -66,12 +70,17 @@ var errStopped = errors.New("layer closing")
 func (g *readGuard) wait(ctx context.Context, stop <-chan struct{}, id string) error {
 	g.mu.Lock()
 	c := g.reads[id]
-	g.mu.Unlock()
 	if c == nil {
+		g.mu.Unlock()
 		return nil
 	}
+	if c.idle == nil {
+		c.idle = make(chan struct{})
+	}
+	idle := c.idle
+	g.mu.Unlock()
 	select {
-	case <-c.idle:
+	case <-idle:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
