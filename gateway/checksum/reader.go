@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/minio/sha256-simd"
+	"github.com/zones3/zones3/gateway/checksum/md5lanes"
 )
 
 // Expect says what a Reader verifies and computes besides the MD5 it always
@@ -39,7 +41,9 @@ type Expect struct {
 	// the other digests, for Read buffers of 256 KiB or more. It shortens a
 	// single stream's time when a core is idle (MD5 + SHA-256 measured ~35%
 	// faster on 2 cores) but spends the same CPU, so a busy server gains
-	// nothing from it.
+	// nothing from it. With the MD5 lanes (md5lanes.Accelerated) the MD5
+	// of a body of 256 KiB or more runs behind the reads anyway, and
+	// Parallel changes nothing.
 	Parallel bool
 }
 
@@ -48,7 +52,13 @@ type Expect struct {
 type Reader struct {
 	src io.Reader
 
-	md5    hash.Hash
+	md5 *md5lanes.Digest
+	// The MD5 of a large body runs behind the reads (see hash): it is
+	// submitted in copies of chunkSize bytes, at most maxChunks in flight.
+	async  bool
+	chunk  []byte      // being filled, nil when none
+	chunkN int         // bytes in chunk
+	chunks int         // chunk buffers taken from chunkPool
 	others []hash.Hash // payload SHA-256 and the flexible checksum, without duplicates
 	sha    hash.Hash   // payload SHA-256 when verified, else nil
 	alg    hash.Hash   // flexible checksum when requested, else nil (may equal sha)
@@ -74,14 +84,29 @@ const hashStride = 32 << 10
 // goroutine: below it the hand-off costs more than it saves.
 const parallelMin = 256 << 10
 
+const (
+	// asyncMin is the smallest declared body size whose MD5 runs behind the
+	// reads (bodies of unknown size too); smaller bodies hash in Read.
+	asyncMin = 256 << 10
+	// chunkSize and maxChunks bound the MD5 that runs behind the reads: up
+	// to 512 KiB per body is copied and not yet hashed.
+	chunkSize = 128 << 10
+	maxChunks = 4
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
 // NewReader returns a Reader over r that verifies e. Malformed expectations
 // fail here: a bad Content-MD5 with ErrInvalidDigest, a bad
 // x-amz-checksum-* value with ErrInvalidChecksum, a bad SHA256Hex with
 // ErrInvalidContentSHA256.
 func NewReader(r io.Reader, e Expect) (*Reader, error) {
-	rd := &Reader{src: r, e: e, md5: md5.New()}
+	rd := &Reader{src: r, e: e, md5: md5lanes.New()}
 	if e.Size < -1 {
 		rd.e.Size = -1
+	}
+	if md5lanes.Accelerated && (rd.e.Size < 0 || rd.e.Size >= asyncMin) {
+		rd.async = true
 	}
 	if e.ContentMD5 != "" {
 		d, err := base64.StdEncoding.DecodeString(e.ContentMD5)
@@ -151,6 +176,27 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 func (r *Reader) hash(p []byte) {
+	if r.async {
+		// The MD5 lanes hash a copy while this goroutine computes the
+		// other digests and goes on reading; the body's concurrent
+		// streams so share the lanes instead of waiting on them in turn.
+		for q := p; len(q) > 0; {
+			if r.chunk == nil {
+				r.chunk = r.takeChunk()
+			}
+			c := copy(r.chunk[r.chunkN:], q)
+			r.chunkN += c
+			q = q[c:]
+			if r.chunkN == len(r.chunk) {
+				r.md5.Submit(r.chunk)
+				r.chunk, r.chunkN = nil, 0
+			}
+		}
+		for _, h := range r.others {
+			h.Write(p)
+		}
+		return
+	}
 	if r.e.Parallel && len(p) >= parallelMin && len(r.others) > 0 {
 		done := make(chan struct{})
 		go func() { r.md5.Write(p); close(done) }()
@@ -177,9 +223,44 @@ func (r *Reader) hash(p []byte) {
 	}
 }
 
+// takeChunk returns a buffer for the MD5 that runs behind the reads,
+// waiting for one to be hashed when maxChunks are in flight.
+func (r *Reader) takeChunk() []byte {
+	if b, ok := r.md5.TryHashed(); ok {
+		return b
+	}
+	if r.chunks < maxChunks {
+		r.chunks++
+		return *chunkPool.Get().(*[]byte)
+	}
+	return r.md5.Hashed()
+}
+
+// sumMD5 returns the MD5 of the bytes read so far. The MD5 of the rest of
+// the body, if any is read, runs in Read: the digest now holds a partial
+// block.
+func (r *Reader) sumMD5() []byte {
+	if !r.async {
+		return r.md5.Sum(nil)
+	}
+	r.async = false
+	if r.chunkN > 0 {
+		r.md5.Write(r.chunk[:r.chunkN]) // after the submitted chunks
+	}
+	sum := r.md5.Sum(nil) // waits for the submitted chunks
+	if b := r.chunk; b != nil {
+		chunkPool.Put(&b)
+		r.chunk, r.chunkN = nil, 0
+	}
+	for b := r.md5.Hashed(); b != nil; b = r.md5.Hashed() {
+		chunkPool.Put(&b)
+	}
+	return sum
+}
+
 // verify runs once, at the end of the body.
 func (r *Reader) verify() error {
-	r.md5Sum = r.md5.Sum(nil)
+	r.md5Sum = r.sumMD5()
 	if r.alg != nil {
 		r.algSum = r.alg.Sum(nil)
 	}
@@ -243,7 +324,7 @@ func (r *Reader) ETag() string {
 	if r.md5Sum != nil {
 		return hex.EncodeToString(r.md5Sum)
 	}
-	return hex.EncodeToString(r.md5.Sum(nil))
+	return hex.EncodeToString(r.sumMD5())
 }
 
 // Checksums returns the computed value of the requested flexible checksum,
@@ -279,7 +360,7 @@ func (r *Reader) MD5() []byte {
 	if r.md5Sum != nil {
 		return r.md5Sum
 	}
-	return r.md5.Sum(nil)
+	return r.sumMD5()
 }
 
 // N returns the number of body bytes read so far.

@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package md5lanes
+
+const hasKernel = false
+
+func kernel(state *[4][Lanes]uint32, ptrs *[Lanes]uintptr, blocks int, mask uint64) {
+	panic("md5lanes: no kernel on this platform")
+}
