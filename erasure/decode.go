@@ -178,14 +178,15 @@ type shardStream struct {
 	out  chan streamResult
 	free chan int // indexes into bufs
 	bufs [2][]byte
-	cur  int // the buffer of the block the consumer holds
+	cur  int    // the buffer of the block the consumer holds
+	sum  []byte // the stored checksum of that block
 }
 
 type streamResult struct {
-	data    []byte // the shard block, checksum verified
-	buf     int    // which of the stream's bufs holds data
-	err     error
-	corrupt bool
+	data []byte // the shard block, not yet verified
+	sum  []byte // its stored checksum
+	buf  int    // which of the stream's bufs holds data and sum
+	err  error
 }
 
 func (e *Encoder) newBlockReader(ctx context.Context, open ShardOpener, objectSize, first, last int64, skip []bool) *blockReader {
@@ -271,11 +272,9 @@ func (br *blockReader) run(s *shardStream, from int64) {
 			send(streamResult{err: fmt.Errorf("shard %d: block %d: %w", s.idx, b, err)})
 			return
 		}
-		if sum := l.Hash.sum(buf[ChecksumSize:]); string(sum[:]) != string(buf[:ChecksumSize]) {
-			send(streamResult{corrupt: true, err: fmt.Errorf("shard %d: block %d: %w: checksum mismatch", s.idx, b, ErrCorrupt)})
-			return
-		}
-		send(streamResult{data: buf[ChecksumSize:], buf: bi})
+		// The consumer verifies the checksum: it has the block's K shards
+		// and checksums them two at a time (sum2).
+		send(streamResult{data: buf[ChecksumSize:], sum: buf[:ChecksumSize], buf: bi})
 	}
 }
 
@@ -286,13 +285,34 @@ func (br *blockReader) read(b int64, shards [][]byte) error {
 	clear(shards)
 	br.queue = append(br.queue[:0], br.alive...)
 	br.alive = br.alive[:0]
-	for len(br.queue) < k {
+	for {
+		received := len(br.alive)
+		if err := br.receive(b, shards); err != nil {
+			return err
+		}
+		if len(br.alive) < k {
+			return fmt.Errorf("%w: block %d: %d intact of %d shards, need %d: %w",
+				ErrReadQuorum, b, len(br.alive), br.e.layout.Shards(), k, br.lastErr)
+		}
+		if br.verify(b, shards, received) {
+			return nil
+		}
+	}
+}
+
+// receive takes block b from the streams in br.queue, and from streams it
+// starts in place of those that fail, until br.alive holds K or no shard is
+// left. It empties br.queue.
+func (br *blockReader) receive(b int64, shards [][]byte) error {
+	k := br.e.layout.K
+	for len(br.alive)+len(br.queue) < k {
 		idx := br.nextShard()
 		if idx < 0 {
 			break
 		}
 		br.queue = append(br.queue, br.start(idx, b))
 	}
+	defer func() { br.queue = br.queue[:0] }()
 	for i := 0; i < len(br.queue); i++ {
 		s := br.queue[i]
 		var r streamResult
@@ -306,11 +326,7 @@ func (br *blockReader) read(b int64, shards [][]byte) error {
 				// The stream failed because the caller gave up, not the shard.
 				return fmt.Errorf("erasure: decode: %w", context.Cause(br.ctx))
 			}
-			if r.corrupt {
-				br.corrupt = append(br.corrupt, s.idx)
-			} else {
-				br.missing = append(br.missing, s.idx)
-			}
+			br.missing = append(br.missing, s.idx)
 			br.lastErr = r.err
 			if idx := br.nextShard(); idx >= 0 {
 				br.queue = append(br.queue, br.start(idx, b))
@@ -318,14 +334,51 @@ func (br *blockReader) read(b int64, shards [][]byte) error {
 			continue
 		}
 		shards[s.idx] = r.data
-		s.cur = r.buf
+		s.cur, s.sum = r.buf, r.sum
 		br.alive = append(br.alive, s)
 	}
-	if len(br.alive) < k {
-		return fmt.Errorf("%w: block %d: %d intact of %d shards, need %d: %w",
-			ErrReadQuorum, b, len(br.alive), br.e.layout.Shards(), k, br.lastErr)
-	}
 	return nil
+}
+
+// verify checks the blocks of br.alive[from:], two at a time. A stream
+// whose block fails is dropped from br.alive (its goroutine waits for
+// close) and counted corrupt; verify then reports false, and read takes
+// the block from another shard.
+func (br *blockReader) verify(b int64, shards [][]byte, from int) bool {
+	h := br.e.layout.Hash
+	check := br.alive[from:]
+	bad := make([]bool, len(check))
+	nbad := 0
+	for i := 0; i < len(check); i += 2 {
+		var sums [2][ChecksumSize]byte
+		n := min(2, len(check)-i)
+		if n == 2 {
+			sums[0], sums[1] = h.sum2(shards[check[i].idx], shards[check[i+1].idx])
+		} else {
+			sums[0] = h.sum(shards[check[i].idx])
+		}
+		for j := range n {
+			if s := check[i+j]; string(sums[j][:]) != string(s.sum) {
+				bad[i+j] = true
+				nbad++
+			}
+		}
+	}
+	if nbad == 0 {
+		return true
+	}
+	kept := br.alive[:from]
+	for i, s := range check {
+		if !bad[i] {
+			kept = append(kept, s)
+			continue
+		}
+		br.corrupt = append(br.corrupt, s.idx)
+		br.lastErr = fmt.Errorf("shard %d: block %d: %w: checksum mismatch", s.idx, b, ErrCorrupt)
+		shards[s.idx] = nil
+	}
+	br.alive = kept
+	return false
 }
 
 // done hands the buffers of the last block back to their streams.

@@ -45,13 +45,24 @@
 // with a fixed constant that is part of the format. SHA256 and BLAKE3
 // remain selectable per layout.
 //
+// HighwayHash is a chain of dependent 256-bit steps, so one stream leaves
+// half of an AVX-512 unit idle. Where the CPU has AVX-512 (F and BW), two
+// shard blocks of one length are checksummed together, one in each half
+// of the registers (highway2_amd64.s, sum2): the same HighwayHash-256 bit
+// for bit (TestSum2MatchesHighwayHash, FuzzSum2) at 19.2 GB/s for two
+// 512 KiB blocks against 10.8 one after the other (`go test -bench Sum2`).
+// Encode checksums a block's shards in pairs after encoding it, and Decode
+// verifies the K shard blocks it received in pairs, so both paths hash
+// at about 0.05 instead of 0.09 ns per shard byte. The kernel leaves BP
+// alone, as the runtime's unwinders need.
+//
 // # Streams, concurrency and memory
 //
 // Encode keeps two blocks in flight: while the writers (one goroutine per
-// shard, which also computes that shard's checksums, so hashing uses every
-// core) send block i, the caller's goroutine reads and encodes block i+1.
-// Decode reads K shard streams in parallel, each one block ahead of what is
-// being written out, verifying checksums in those goroutines. Memory per
+// shard) send block i, the caller's goroutine reads, encodes and
+// checksums block i+1. Decode reads K shard streams in parallel, each one
+// block ahead of what is being written out, and verifies a block's shards
+// where it has them all, before writing the block out. Memory per
 // call is a few blocks whatever the object size, and block buffers are
 // pooled per Encoder: create one Encoder per Layout and share it; it is
 // safe for concurrent use.
@@ -86,4 +97,9 @@
 // 0.81; mmap + hash + sendfile(2) 0.86-0.92; sendfile alone, with no
 // checksum, 0.41-0.53 against 0.45-0.53 for read + write. A 4 MiB socket
 // send buffer changed nothing measurable either.
+//
+// At GET 64 MiB ×4 against `zones3 server`, with MD5 no longer in the way
+// of PUT, a throwaway build that skipped verification reached 3,020-3,076
+// MiB/s against 2,603-2,663: HighwayHash was a sixth of the CPU. With the
+// pairs: 2,738-2,817 in alternated runs.
 package erasure
