@@ -377,3 +377,63 @@ func decodeAll(r io.Reader, readSize int) ([]byte, error) {
 		}
 	}
 }
+
+// TestReaderLargeBody covers bodies whose MD5 runs behind the reads (see
+// md5lanes): declared and unknown sizes, reads of every size class, a
+// wrong Content-MD5 found at the end, and the ETag asked for mid-body.
+func TestReaderLargeBody(t *testing.T) {
+	for _, n := range []int{asyncMin, asyncMin + 1, 3*chunkSize*maxChunks + 77, 5 << 20} {
+		b := newBody(n)
+		for _, size := range []int64{int64(n), -1} {
+			for _, readSize := range []int{1000, chunkSize, 1 << 20} {
+				r, err := NewReader(bytes.NewReader(b.data), Expect{Size: size, ContentMD5: b.md5b64, Algorithm: CRC32C})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(&limitedReads{r: r, n: readSize})
+				if err != nil || !bytes.Equal(got, b.data) {
+					t.Fatalf("%d bytes (size %d, reads of %d): %v", n, size, readSize, err)
+				}
+				if m := md5.Sum(b.data); r.ETag() != hex.EncodeToString(m[:]) {
+					t.Fatalf("%d bytes (size %d, reads of %d): ETag %s", n, size, readSize, r.ETag())
+				}
+				if got, want := r.Checksums()["CRC32C"], digest(CRC32C, b.data); got != want {
+					t.Fatalf("%d bytes: CRC32C %s, want %s", n, got, want)
+				}
+			}
+		}
+		wrong := b64(make([]byte, 16))
+		r, _ := NewReader(bytes.NewReader(b.data), Expect{Size: int64(n), ContentMD5: wrong})
+		if _, err := io.ReadAll(r); !errors.Is(err, ErrBadDigest) {
+			t.Fatalf("%d bytes with a wrong Content-MD5: %v", n, err)
+		}
+		// The ETag of what was read so far, then the rest of the body.
+		r, _ = NewReader(bytes.NewReader(b.data), Expect{Size: int64(n)})
+		half := make([]byte, n/2)
+		if _, err := io.ReadFull(r, half); err != nil {
+			t.Fatal(err)
+		}
+		if m := md5.Sum(half); r.ETag() != hex.EncodeToString(m[:]) {
+			t.Fatalf("%d bytes: ETag mid-body %s", n, r.ETag())
+		}
+		if _, err := io.ReadAll(r); err != nil {
+			t.Fatal(err)
+		}
+		if m := md5.Sum(b.data); r.ETag() != hex.EncodeToString(m[:]) {
+			t.Fatalf("%d bytes: ETag after a mid-body ETag %s", n, r.ETag())
+		}
+	}
+}
+
+// limitedReads reads at most n bytes per Read.
+type limitedReads struct {
+	r io.Reader
+	n int
+}
+
+func (l *limitedReads) Read(p []byte) (int, error) {
+	if len(p) > l.n {
+		p = p[:l.n]
+	}
+	return l.r.Read(p)
+}
