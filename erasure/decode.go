@@ -347,8 +347,7 @@ func (br *blockReader) receive(b int64, shards [][]byte) error {
 func (br *blockReader) verify(b int64, shards [][]byte, from int) bool {
 	h := br.e.layout.Hash
 	check := br.alive[from:]
-	bad := make([]bool, len(check))
-	nbad := 0
+	var bad []int // indexes into check; nil while all match
 	for i := 0; i < len(check); i += 2 {
 		var sums [2][ChecksumSize]byte
 		n := min(2, len(check)-i)
@@ -358,18 +357,17 @@ func (br *blockReader) verify(b int64, shards [][]byte, from int) bool {
 			sums[0] = h.sum(shards[check[i].idx])
 		}
 		for j := range n {
-			if s := check[i+j]; string(sums[j][:]) != string(s.sum) {
-				bad[i+j] = true
-				nbad++
+			if string(sums[j][:]) != string(check[i+j].sum) {
+				bad = append(bad, i+j)
 			}
 		}
 	}
-	if nbad == 0 {
+	if bad == nil {
 		return true
 	}
 	kept := br.alive[:from]
 	for i, s := range check {
-		if !bad[i] {
+		if !slices.Contains(bad, i) {
 			kept = append(kept, s)
 			continue
 		}
