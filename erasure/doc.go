@@ -101,5 +101,7 @@
 // At GET 64 MiB ×4 against `zones3 server`, with MD5 no longer in the way
 // of PUT, a throwaway build that skipped verification reached 3,020-3,076
 // MiB/s against 2,603-2,663: HighwayHash was a sixth of the CPU. With the
-// pairs: 2,738-2,817 in alternated runs.
+// pairs, runs alternated with the build before them: 2,601-2,944 against
+// 2,524-2,729 (the machine drifts by ±10% over an hour; each pair of runs
+// moved together, the paired build ahead by 3-8%).
 package erasure

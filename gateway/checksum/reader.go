@@ -41,7 +41,7 @@ type Expect struct {
 	// the other digests, for Read buffers of 256 KiB or more. It shortens a
 	// single stream's time when a core is idle (MD5 + SHA-256 measured ~35%
 	// faster on 2 cores) but spends the same CPU, so a busy server gains
-	// nothing from it. With the MD5 lanes (md5lanes.Accelerated) the MD5
+	// nothing from it. With the MD5 lanes (md5lanes.Accelerated()) the MD5
 	// of a body of 256 KiB or more runs behind the reads anyway, and
 	// Parallel changes nothing.
 	Parallel bool
@@ -105,7 +105,7 @@ func NewReader(r io.Reader, e Expect) (*Reader, error) {
 	if e.Size < -1 {
 		rd.e.Size = -1
 	}
-	if md5lanes.Accelerated && (rd.e.Size < 0 || rd.e.Size >= asyncMin) {
+	if md5lanes.Accelerated() && (rd.e.Size < 0 || rd.e.Size >= asyncMin) {
 		rd.async = true
 	}
 	if e.ContentMD5 != "" {

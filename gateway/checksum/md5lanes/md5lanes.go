@@ -65,7 +65,7 @@ var initState = [4]uint32{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}
 
 // Accelerated reports whether digests share the AVX-512 lanes; without
 // them a Digest is crypto/md5.
-var Accelerated = hasKernel
+func Accelerated() bool { return hasKernel }
 
 // Digest computes one stream's MD5. It implements hash.Hash. Its methods
 // are for one goroutine at a time, like crypto/md5's.
