@@ -8,8 +8,11 @@
 #   docs/bench/speed.sh [ROUNDS] [DURATION]
 #
 # Defaults: 3 rounds of 10s. BIN=path/to/zones3 measures that binary
-# instead of building this checkout (to compare two builds, run the script
-# once per binary, alternating).
+# instead of building this checkout. BASE=path/to/other/zones3 compares two
+# builds: every case runs on BASE right after BIN, with BIN's bench client
+# for both, so that a slow spell of the machine (it drifts by 10% and more
+# over an hour) hits both sides of each pair. CASES="put 64MiB 4;get 64MiB
+# 4" runs only those cases.
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
@@ -25,9 +28,11 @@ export AWS_ACCESS_KEY_ID=$ZONES3_ROOT_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$ZONES3_R
 PID=
 trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; fi' EXIT
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-run() { # op size concurrency
+run() { # server-binary op size concurrency
+	local server=$1
+	shift
 	rm -rf "$WORK/data"
-	"$BIN" server --listen $ADDR --data "$WORK/data" >"$WORK/server.log" 2>&1 &
+	"$server" server --listen $ADDR --data "$WORK/data" >"$WORK/server.log" 2>&1 &
 	PID=$!
 	until curl -sf http://$ADDR/health/ready >/dev/null; do sleep 0.2; done
 	local t0 out
@@ -36,14 +41,23 @@ run() { # op size concurrency
 	# include that fill.
 	out=$( { /usr/bin/time -f "bench-cpu=%Us+%Ss" "$BIN" bench --endpoint http://$ADDR --op "$1" --size "$2" \
 		--concurrency "$3" --duration "$DURATION" --server-pid $PID; } 2>&1 | grep -v level= | tail -2 | tr -s ' ' | tr '\n' ' ')
-	echo "$out server-cpu=$(( ($(ticks $PID) - t0) / 100 ))s"
+	local label=""
+	if [ -n "${BASE:-}" ]; then
+		label="$([ "$server" = "$BASE" ] && echo base || echo new) "
+	fi
+	echo "$label$out server-cpu=$(( ($(ticks $PID) - t0) / 100 ))s"
 	kill $PID; wait $PID 2>/dev/null || true
 	PID=
 }
 echo "op size concurrency ops/s MiB/s p50 p99 errors server-peak-RSS"
+IFS=';' read -r -a cases <<<"${CASES:-put 4KiB 16;get 4KiB 16;put 1MiB 8;get 1MiB 8;put 64MiB 4;get 64MiB 4}"
 for _ in $(seq "$ROUNDS"); do
-	for c in "put 4KiB 16" "get 4KiB 16" "put 1MiB 8" "get 1MiB 8" "put 64MiB 4" "get 64MiB 4"; do
+	for c in "${cases[@]}"; do
 		# shellcheck disable=SC2086
-		run $c
+		run "$BIN" $c
+		if [ -n "${BASE:-}" ]; then
+			# shellcheck disable=SC2086
+			run "$BASE" $c
+		fi
 	done
 done
