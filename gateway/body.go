@@ -88,7 +88,8 @@ func (h *handler) openBody(r *http.Request, rq *request, maxSize int64) (*body, 
 		ContentMD5: r.Header.Get("Content-Md5"),
 		Size:       size,
 		// MD5 is the slowest hash and serial within a body; for a large
-		// body a second core shortens the stream.
+		// body a second core shortens the stream (without the MD5 lanes:
+		// see checksum.Expect.Parallel).
 		Parallel: size >= parallelHashMin,
 	}
 	if isHexSHA256(payloadHash) {
