@@ -2,7 +2,11 @@
 
 package md5lanes
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate go run gen.go
 
@@ -13,11 +17,12 @@ var hasKernel = cpu.X86.HasAVX512F
 // blockAVX512 runs blocks MD5 blocks on every lane whose bit is set in
 // mask: lane i reads its blocks from ptrs[i] and updates state[0..3][i]
 // (a, b, c, d). Lanes outside mask are not read; their state words are
-// left undefined.
+// left undefined. The pointers are unsafe.Pointer, not uintptr, so that
+// a stack copy moves them with a buffer on the caller's stack (Sum's).
 //
 //go:noescape
-func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]uintptr, blocks int, mask uint64)
+func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]unsafe.Pointer, blocks int, mask uint64)
 
-func kernel(state *[4][Lanes]uint32, ptrs *[Lanes]uintptr, blocks int, mask uint64) {
+func kernel(state *[4][Lanes]uint32, ptrs *[Lanes]unsafe.Pointer, blocks int, mask uint64) {
 	blockAVX512(state, ptrs, blocks, mask)
 }

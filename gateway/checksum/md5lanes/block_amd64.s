@@ -73,7 +73,7 @@ GLOBL md5k<>(SB), RODATA|NOPTR, $256
 DATA blockstride<>+0(SB)/8, $64
 GLOBL blockstride<>(SB), RODATA|NOPTR, $8
 
-// func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]uintptr, blocks int, mask uint64)
+// func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]unsafe.Pointer, blocks int, mask uint64)
 TEXT ·blockAVX512(SB), NOSPLIT, $0-32
 	MOVQ state+0(FP), AX
 	MOVQ ptrs+8(FP), BX

@@ -55,7 +55,7 @@ func main() {
 	p("DATA blockstride<>+0(SB)/8, $64")
 	p("GLOBL blockstride<>(SB), RODATA|NOPTR, $8")
 	p("")
-	p("// func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]uintptr, blocks int, mask uint64)")
+	p("// func blockAVX512(state *[4][Lanes]uint32, ptrs *[Lanes]unsafe.Pointer, blocks int, mask uint64)")
 	p("TEXT ·blockAVX512(SB), NOSPLIT, $0-32")
 	p("\tMOVQ state+0(FP), AX")
 	p("\tMOVQ ptrs+8(FP), BX")

@@ -280,11 +280,11 @@ func (d *Digest) Sum(in []byte) []byte {
 // blocksHere hashes p, a whole number of blocks, on the calling goroutine.
 func blocksHere(s *[4]uint32, p []byte) {
 	var st [4][Lanes]uint32
-	var ptrs [Lanes]uintptr
+	var ptrs [Lanes]unsafe.Pointer
 	for i := range 4 {
 		st[i][0] = s[i]
 	}
-	ptrs[0] = uintptr(unsafe.Pointer(unsafe.SliceData(p)))
+	ptrs[0] = unsafe.Pointer(unsafe.SliceData(p))
 	kernel(&st, &ptrs, len(p)/BlockSize, 1)
 	for i := range 4 {
 		s[i] = st[i][0]
@@ -349,7 +349,7 @@ func (s *laneServer) serve() {
 		lanes  [Lanes]lane
 		active int
 		st     [4][Lanes]uint32
-		ptrs   [Lanes]uintptr
+		ptrs   [Lanes]unsafe.Pointer
 	)
 	take := func(d *Digest) {
 		r, ok := d.next()
@@ -406,7 +406,7 @@ func (s *laneServer) serve() {
 			for j := range 4 {
 				st[j][i] = l.d.s[j]
 			}
-			ptrs[i] = uintptr(unsafe.Pointer(unsafe.SliceData(l.r.p[l.off:])))
+			ptrs[i] = unsafe.Pointer(unsafe.SliceData(l.r.p[l.off:]))
 		}
 		kernel(&st, &ptrs, blocks, mask)
 		for i := range lanes {
@@ -428,6 +428,7 @@ func (s *laneServer) serve() {
 				r, ok := l.d.next()
 				if !ok {
 					*l = lane{}
+					ptrs[i] = nil // keeps nothing alive
 					active--
 					break
 				}
