@@ -10,7 +10,8 @@
 //
 //	pebble/         the Pebble database (records, shard references)
 //	shards/00..ff/  shard files, fanned out by FNV-1a of the name
-//	tmp/            replacements of committed shards awaiting commit
+//	tmp/            replacements of committed shards awaiting commit, and
+//	                unreferenced shard files pooled for reuse (free-<n>)
 //
 // Keys starting with 0xff are the node's own. "\xff\xffshard/<name>" is
 // the reference record of a committed shard file (its value the file
@@ -20,8 +21,8 @@
 // # Writes and crashes
 //
 // A shard file is written once, in place: CreateShard creates
-// shards/<fanout>/<name> with O_EXCL, streams into it through a 1 MiB
-// buffer, fsyncs it, then fsyncs the fanout directory so that its entry is
+// shards/<fanout>/<name> with O_EXCL (or moves a recycled file there, see
+// below), streams into it through a 1 MiB buffer, fsyncs it, then fsyncs the fanout directory so that its entry is
 // durable too. A shard that fits in the buffer goes through the page
 // cache in one write; a longer one goes to the device with O_DIRECT
 // (direct.go: 0.26-0.31 ns of CPU per byte instead of 0.45-0.48), or,
@@ -37,9 +38,22 @@
 // its shard ops, and commits one Pebble batch with pebble.Sync holding the
 // records and the shard references: committing a shard is only its
 // reference, no rename and no directory fsync. Removed and aborted files
-// are unlinked after the commit, under their names' locks, and only if no
-// reference names them then (a retried commit's aborted tie must not
+// leave shards/ after the commit, under their names' locks, and only if
+// no reference names them then (a retried commit's aborted tie must not
 // delete the committed file).
+//
+// Such a file is recycled rather than unlinked (recycle.go): it waits in
+// tmp/ and the next CreateShard writes over it, which allocates and frees
+// no blocks, so the shard's fsync commits no block allocation and the
+// filesystem trims nothing. A file that a reader has open is unlinked
+// instead, so an open stream keeps reading the bytes it opened; a pooled
+// file has no name anyone can open. The pool is bounded (256 files, 1 GiB,
+// files up to 256 MiB) and unlinked after 30 s unused or when the disk is
+// full. Writers over a ring of 512 KiB files with fsync on this machine
+// (ext4 mounted with discard): 1,416-1,510 files/s creating and unlinking,
+// 2,890-2,986 writing over them; PUT against `zones3 server`, which
+// overwrites its keys, in four alternated pairs: 1 MiB ×8 231-252 MiB/s
+// against 207-240, 64 MiB ×4 518-558 against 479-574.
 //
 // A conditional op is decided by the HLC stored under its key before the
 // batch, updated by the batch's earlier ops on that key. The stored

@@ -118,6 +118,15 @@ type Local struct {
 	// new file waits complete in tmp/<name> until a commit renames it over
 	// the old one.
 	replacing map[string]bool
+	// readers counts the open ReadShard streams of each name, which keep
+	// the name's file from being recycled (recycle.go).
+	readers map[string]int
+
+	// recycled pools unreferenced shard files for CreateShard to write
+	// over; trimStop ends the loop that empties it when idle.
+	recycled recycler
+	trimStop chan struct{}
+	trimDone chan struct{}
 
 	shardBytes atomic.Int64 // sizes of committed shard files
 	shardFiles atomic.Int64 // number of committed shard files
@@ -161,7 +170,11 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 		lockSeed:  maphash.MakeSeed(),
 		writing:   make(map[string]uint64),
 		replacing: make(map[string]bool),
+		readers:   make(map[string]int),
+		trimStop:  make(chan struct{}),
+		trimDone:  make(chan struct{}),
 	}
+	l.recycled = recycler{dir: l.tmpDir, log: log}
 	l.bufPool.New = func() any {
 		b := alignedBuffer(copyBufferSize)
 		return &b
@@ -190,6 +203,7 @@ func OpenLocal(dir string, opts LocalOptions) (*Local, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	go l.trimLoop()
 	log.Info("storage node open", "dir", dir, "zone", opts.Zone,
 		"shardFiles", l.shardFiles.Load(), "shardBytes", l.shardBytes.Load())
 	return l, nil
@@ -396,6 +410,8 @@ func (l *Local) Close() error {
 		return nil
 	}
 	l.closed = true
+	close(l.trimStop)
+	<-l.trimDone
 	l.closeFiles()
 	if err := l.db.Close(); err != nil {
 		return fmt.Errorf("storage: close pebble: %w", err)
@@ -408,6 +424,24 @@ func (l *Local) closeFiles() {
 		if f != nil {
 			_ = f.Close()
 			l.fanoutDirs[i] = nil
+		}
+	}
+}
+
+// trimLoop unlinks the shard files that waited in the recycling pool
+// longer than recycleIdle, until Close.
+func (l *Local) trimLoop() {
+	defer close(l.trimDone)
+	t := time.NewTicker(recycleIdle / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.trimStop:
+			return
+		case now := <-t.C:
+			if n := l.recycled.trim(now); n > 0 {
+				l.log.Debug("unlinked idle recycled shard files", "count", n)
+			}
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -392,10 +393,11 @@ func (l *Local) dropReplacement(name string) {
 	}
 }
 
-// removeUnreferenced unlinks name's file in shards/ unless a committed
-// record references it or CreateShard is still writing it. The caller
-// holds name's lock. A crash before the unlink leaves an unreferenced
-// file, which the next start removes.
+// removeUnreferenced recycles name's file in shards/ (or unlinks it while
+// a reader has it open) unless a committed record references it or
+// CreateShard is still writing it. The caller holds name's lock. A crash
+// before the file leaves shards/ leaves an unreferenced file, which the
+// next start removes.
 func (l *Local) removeUnreferenced(name string) {
 	l.shardMu.Lock()
 	writing := l.writing[name] != 0
@@ -407,8 +409,21 @@ func (l *Local) removeUnreferenced(name string) {
 	if err != nil || ok {
 		return
 	}
-	if err := os.Remove(l.shardPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		l.log.Warn("remove shard", "name", name, "err", err)
+	path := l.shardPath(name)
+	l.shardMu.Lock()
+	read := l.readers[name] > 0
+	l.shardMu.Unlock()
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil || read || !info.Mode().IsRegular():
+		// A reader keeps the unlinked file's content; a recycled file
+		// would change under it.
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			l.log.Warn("remove shard", "name", name, "err", err)
+		}
+	default:
+		l.recycled.keep(path, info.Size(), time.Now())
 	}
 }
 

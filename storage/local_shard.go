@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,7 +39,7 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 	if err := l.enter(); err != nil {
 		return 0, err
 	}
-	f, token, err := l.openShard(name)
+	f, prevSize, token, err := l.openShard(name)
 	// The shard files need no protection from Close; do not hold Close up
 	// for the length of a stream.
 	l.mu.RUnlock()
@@ -47,48 +49,69 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 	if f == nil {
 		return l.createReplacement(ctx, name, r)
 	}
-	n, err := l.writeShard(ctx, f, r)
+	n, err := l.writeShard(ctx, f, r, prevSize)
 	if err == nil && syncShardDir {
 		err = l.syncFanoutDir(name)
 	}
 	l.finishShard(name, token, err)
+	if errors.Is(err, syscall.ENOSPC) {
+		if n := l.recycled.drain(); n > 0 {
+			l.log.Info("disk full: unlinked the recycled shard files", "count", n)
+		}
+	}
 	if err != nil {
 		return n, fmt.Errorf("storage: create shard %q: %w", name, err)
 	}
 	return n, nil
 }
 
-// openShard creates the file of name in shards/ and registers it as being
+// openShard creates the file of name in shards/, or moves a recycled
+// file there (recycle.go) and returns its size, and registers it as being
 // written. It returns a nil file when the name exists already (committed,
 // or a file is there) and the data must go through createReplacement.
-func (l *Local) openShard(name string) (*os.File, uint64, error) {
+func (l *Local) openShard(name string) (f *os.File, prevSize int64, token uint64, err error) {
 	mu := l.nameLock(name)
 	mu.Lock()
 	defer mu.Unlock()
 	ok, err := l.hasRef(name)
 	if err != nil || ok {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	f, err := os.OpenFile(l.shardPath(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	path := l.shardPath(name)
+	prevSize, recycled, err := l.recycled.take(path)
+	if err == nil {
+		if recycled {
+			f, err = os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				_ = os.Remove(path)
+			}
+		} else {
+			f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+	}
 	if errors.Is(err, fs.ErrExist) {
-		return nil, 0, nil
+		return nil, 0, 0, nil
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	l.shardMu.Lock()
 	l.writeSeq++
-	token := l.writeSeq
+	token = l.writeSeq
 	l.writing[name] = token
 	l.shardMu.Unlock()
-	return f, token, nil
+	return f, prevSize, token, nil
 }
 
-// writeShard streams r into f, fsyncs and closes it.
-func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader) (int64, error) {
+// writeShard streams r into f, cuts off what is left of a recycled file's
+// prevSize bytes past the end, fsyncs and closes it.
+func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader, prevSize int64) (int64, error) {
 	bufp := l.bufPool.Get().(*[]byte)
 	n, err := l.copyShard(ctx, f, r, *bufp)
 	l.bufPool.Put(bufp)
+	if err == nil && prevSize > n {
+		err = f.Truncate(n)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -140,7 +163,7 @@ func (l *Local) createReplacement(ctx context.Context, name string, r io.Reader)
 	if err != nil {
 		return 0, fmt.Errorf("storage: create shard %q: %w", name, err)
 	}
-	n, err := l.writeShard(ctx, f, r)
+	n, err := l.writeShard(ctx, f, r, 0)
 	if err == nil {
 		err = l.placeReplacement(name, f.Name())
 	}
@@ -246,27 +269,14 @@ func (l *Local) ReadShard(ctx context.Context, name string, offset, length int64
 	if offset < 0 {
 		return nil, fmt.Errorf("storage: read shard %q: %w: negative offset %d", name, errInvalidOp, offset)
 	}
-	if err := l.enter(); err != nil {
-		return nil, err
-	}
-	ok, err := l.hasRef(name)
-	l.mu.RUnlock()
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, fmt.Errorf("storage: read shard %q: %w", name, ErrNotFound)
-	}
-	f, err := os.Open(l.shardPath(name))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("storage: read shard %q: %w", name, ErrNotFound)
-	}
+	f, err := l.openForRead(name)
 	if err != nil {
 		return nil, fmt.Errorf("storage: read shard %q: %w", name, err)
 	}
+	sr := &shardReader{f: f, l: l, name: name}
 	info, err := f.Stat()
 	if err != nil {
-		_ = f.Close()
+		_ = sr.Close()
 		return nil, fmt.Errorf("storage: read shard %q: %w", name, err)
 	}
 	offset = min(offset, info.Size())
@@ -276,19 +286,56 @@ func (l *Local) ReadShard(ctx context.Context, name string, offset, length int64
 	}
 	if offset > 0 {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
-			_ = f.Close()
+			_ = sr.Close()
 			return nil, fmt.Errorf("storage: read shard %q: %w", name, err)
 		}
 	}
-	return &shardReader{f: f, lr: io.LimitedReader{R: f, N: n}}, nil
+	sr.lr = io.LimitedReader{R: f, N: n}
+	return sr, nil
+}
+
+// openForRead opens name's committed file and counts it among the name's
+// readers until the shardReader is closed. Under name's lock, so that a
+// remove either sees the reader (and unlinks the file rather than
+// recycling it) or moved the file away before the open, which then fails
+// with ErrNotFound.
+func (l *Local) openForRead(name string) (*os.File, error) {
+	if err := l.enter(); err != nil {
+		return nil, err
+	}
+	defer l.mu.RUnlock()
+	mu := l.nameLock(name)
+	mu.Lock()
+	defer mu.Unlock()
+	ok, err := l.hasRef(name)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNotFound
+	}
+	f, err := os.Open(l.shardPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.shardMu.Lock()
+	l.readers[name]++
+	l.shardMu.Unlock()
+	return f, nil
 }
 
 // shardReader streams part of a shard file. A short file ends the stream
 // early: callers know the length they expect and the block checksums tell
 // corruption.
 type shardReader struct {
-	f  *os.File
-	lr io.LimitedReader
+	f    *os.File
+	lr   io.LimitedReader
+	l    *Local
+	name string
+	once sync.Once
 }
 
 func (s *shardReader) Read(p []byte) (int, error) { return s.lr.Read(p) }
@@ -301,7 +348,20 @@ func (s *shardReader) WriteTo(w io.Writer) (int64, error) { return io.Copy(w, &s
 // internode server announces).
 func (s *shardReader) Remaining() int64 { return s.lr.N }
 
-func (s *shardReader) Close() error { return s.f.Close() }
+// Close closes the file and ends its count as a reader; a second Close
+// does nothing.
+func (s *shardReader) Close() error {
+	err := os.ErrClosed
+	s.once.Do(func() {
+		err = s.f.Close()
+		s.l.shardMu.Lock()
+		if s.l.readers[s.name]--; s.l.readers[s.name] <= 0 {
+			delete(s.l.readers, s.name)
+		}
+		s.l.shardMu.Unlock()
+	})
+	return err
+}
 
 // writeChunk writes at most max bytes to w straight from the file (so a TCP
 // writer can use sendfile), for callers that refresh a deadline per chunk.
