@@ -332,3 +332,51 @@ func BenchmarkCreateCommit1MiB(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N*shardSize), "cpu-ns/B")
 }
+
+// BenchmarkShardOverwrite is the per-node work of PUTs that overwrite
+// their keys, 16 writers: each op creates a 512 KiB shard (the shard of a
+// 1 MiB object with RS(2,1)) and commits it in the synced batch that
+// removes the shard it replaces, four of the writer's own shards back.
+// "recycled" writes over the removed files (recycle.go), "unlinked"
+// creates every file anew and unlinks the removed ones.
+//
+//	go test ./storage/ -run '^$' -bench ShardOverwrite -benchtime 4000x
+func BenchmarkShardOverwrite(b *testing.B) {
+	for _, recycle := range []bool{true, false} {
+		name := map[bool]string{true: "recycled", false: "unlinked"}[recycle]
+		b.Run(name, func(b *testing.B) {
+			defer func(old bool) { recycleShards = old }(recycleShards)
+			recycleShards = recycle
+			const shardSize = 512<<10 + 32
+			const ring = 4
+			ctx := context.Background()
+			l := openBenchLocal(b)
+			data := bytes.Repeat([]byte{0x5a}, shardSize)
+			var writers atomic.Uint64
+			procs := runtime.GOMAXPROCS(0)
+			b.SetParallelism((16 + procs - 1) / procs)
+			b.SetBytes(shardSize)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				w := writers.Add(1)
+				for i := 0; pb.Next(); i++ {
+					name := fmt.Sprintf("w%d.%d", w, i)
+					if _, err := l.CreateShard(ctx, name, bytes.NewReader(data)); err != nil {
+						b.Error(err)
+						return
+					}
+					ops := []Op{{Kind: OpCommitShard, Name: name}}
+					if i >= ring {
+						ops = append(ops, Op{Kind: OpRemoveShard, Name: fmt.Sprintf("w%d.%d", w, i-ring)})
+					}
+					if _, err := l.Apply(ctx, Batch{Ops: ops}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "shards/s")
+		})
+	}
+}

@@ -49,11 +49,14 @@
 // instead, so an open stream keeps reading the bytes it opened; a pooled
 // file has no name anyone can open. The pool is bounded (256 files, 1 GiB,
 // files up to 256 MiB) and unlinked after 30 s unused or when the disk is
-// full. Writers over a ring of 512 KiB files with fsync on this machine
-// (ext4 mounted with discard): 1,416-1,510 files/s creating and unlinking,
-// 2,890-2,986 writing over them; PUT against `zones3 server`, which
-// overwrites its keys, in four alternated pairs: 1 MiB ×8 231-252 MiB/s
-// against 207-240, 64 MiB ×4 518-558 against 479-574.
+// full. BenchmarkShardOverwrite (16 writers, 512 KiB shards, each commit
+// removing the writer's shard four back; ext4 mounted with discard):
+// 1,382-2,136 shards/s recycled against 1,151-1,257 unlinked in three
+// runs; plain files with fsync, 24 writers over a ring of 512 KiB files:
+// 1,416-1,510 files/s creating and unlinking, 2,890-2,986 writing over
+// them. PUT against `zones3 server`, whose bench overwrites its keys, in
+// six pairs alternated with the build before: 1 MiB ×8 231-269 MiB/s
+// against 199-240, 64 MiB ×4 518-558 against 478-574.
 //
 // A conditional op is decided by the HLC stored under its key before the
 // batch, updated by the batch's earlier ops on that key. The stored
@@ -87,7 +90,7 @@
 // Pebble is an LSM: a value written into it goes to the WAL, then to an
 // sstable at flush, then again at every compaction down the levels. Shard
 // data is large and written once, so it lives in files: written once,
-// fsynced, sent with sendfile(2), freed by unlink with no compaction
+// fsynced, sent with sendfile(2), freed (recycled) with no compaction
 // debt. Only its reference goes through Pebble. Pebble v2.1's
 // value separation (blob files) is experimental, off by default and
 // separates values only at flush, so it still writes a shard twice.

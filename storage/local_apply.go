@@ -416,7 +416,7 @@ func (l *Local) removeUnreferenced(name string) {
 	info, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-	case err != nil || read || !info.Mode().IsRegular():
+	case err != nil || read || !info.Mode().IsRegular() || !recycleShards:
 		// A reader keeps the unlinked file's content; a recycled file
 		// would change under it.
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

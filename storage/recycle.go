@@ -20,10 +20,9 @@ import (
 // instead of creating one. Writing over blocks the file already has
 // allocates none and frees none: the fsync that makes the shard durable
 // commits no block allocation, and the filesystem has nothing to trim.
-// On the project's machine (ext4 mounted with discard), 24 writers each
-// writing a 512 KiB file with O_DIRECT and fsyncing it, over a ring of
-// their own files: 1,416-1,510 files/s creating each file anew and
-// unlinking the one it replaces, 2,890-2,986 writing over it.
+// On the project's machine (ext4 mounted with discard),
+// BenchmarkShardOverwrite: 1,382-2,136 shards/s recycled against
+// 1,151-1,257 unlinked (doc.go has the PUT figures).
 //
 // A pooled file has no name a reader can open, and a file that a reader
 // still has open is unlinked instead of pooled (Local.readers), so no
@@ -40,6 +39,10 @@ const (
 	recyclePrefix      = "free-"
 )
 
+// recycleShards says unreferenced shard files are pooled; off only to
+// measure what pooling saves (BenchmarkShardOverwrite).
+var recycleShards = true
+
 // recycler is the pool of unreferenced shard files. It knows nothing of
 // names or records: the caller decides what may be pooled.
 type recycler struct {
@@ -50,6 +53,7 @@ type recycler struct {
 	files []pooledFile // oldest first; take pops the newest
 	bytes int64
 	seq   uint64
+	off   bool // the filesystem refused RENAME_NOREPLACE: pool nothing
 }
 
 type pooledFile struct {
@@ -62,11 +66,12 @@ type pooledFile struct {
 // large to pool, or one that cannot be moved, is unlinked; so are the
 // oldest files when the pool is over its bounds.
 func (r *recycler) keep(path string, size int64, now time.Time) {
-	if size > recycleMaxFileSize {
+	r.mu.Lock()
+	if size > recycleMaxFileSize || r.off {
+		r.mu.Unlock()
 		r.unlink(path)
 		return
 	}
-	r.mu.Lock()
 	r.seq++
 	dst := filepath.Join(r.dir, recyclePrefix+strconv.FormatUint(r.seq, 10))
 	r.mu.Unlock()
@@ -119,7 +124,13 @@ func (r *recycler) take(path string) (size int64, ok bool, err error) {
 	}
 	// RENAME_NOREPLACE unsupported (EINVAL), or the file is gone: create
 	// a new file instead.
-	r.log.Debug("recycle shard file", "err", err)
+	if errors.Is(err, unix.EINVAL) {
+		r.mu.Lock()
+		r.off = true
+		r.mu.Unlock()
+		r.log.Info("shard files are not recycled: the filesystem refuses RENAME_NOREPLACE", "err", err)
+		r.drain()
+	}
 	r.unlink(f.path)
 	return 0, false, nil
 }
