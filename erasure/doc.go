@@ -8,7 +8,8 @@
 // # Blocks and shard files
 //
 // An object is cut into blocks of Layout.BlockSize bytes (1 MiB by default;
-// the last block is shorter). A block of n bytes becomes K data shard
+// the gateway gives objects longer than one block 512 KiB blocks, see
+// objectlayer.DefaultStreamBlockSize; the last block is shorter). A block of n bytes becomes K data shard
 // blocks of ceil(n/K) bytes (the block's bytes cut in K, the last one
 // zero-padded) and M parity shard blocks of the same size. Shard file i
 // holds, for every block in order, the 32-byte checksum of shard block i

@@ -20,6 +20,18 @@ import (
 // records.
 const DefaultInlineLimit = 128 << 10
 
+// DefaultStreamBlockSize is the erasure block size of objects longer than
+// one block. A GET verifies a block's K shard blocks and then copies them
+// to the socket; with 512 KiB blocks (256 KiB shard blocks with RS(2,1))
+// that working set stays in a core's L2 beside the other streams', and
+// GET 64 MiB ×4 against `zones3 server` ran 3-6% faster than with 1 MiB
+// blocks in three alternated pairs (2,002-2,094 MiB/s against
+// 1,942-2,011), PUT 64 MiB ×4 the same (543-565 against 500-595); 256 KiB
+// blocks were slower again (1,950-1,988 against 2,132-2,141). An object
+// that fits in one 1 MiB block keeps it: two 512 KiB blocks made GET
+// 1 MiB ×8 4-7% slower.
+const DefaultStreamBlockSize = 512 << 10
+
 // bucketCacheTTL is how long a bucket seen to exist is trusted without
 // asking the nodes again. A bucket deleted through another gateway may so
 // take writes for this long.
@@ -34,9 +46,13 @@ type Options struct {
 	// InlineLimit is the largest known size stored inline (default
 	// DefaultInlineLimit); negative disables inline storage.
 	InlineLimit int
-	// BlockSize is the erasure block size of new objects (default
-	// erasure.DefaultBlockSize).
+	// BlockSize is the erasure block size of new objects that fit in one
+	// block (default erasure.DefaultBlockSize).
 	BlockSize int
+	// StreamBlockSize is the erasure block size of longer objects, of
+	// objects of unknown size and of multipart uploads (default
+	// DefaultStreamBlockSize, at most BlockSize).
+	StreamBlockSize int
 	// Now is the wall clock of the hybrid logical clock (default time.Now).
 	Now func() time.Time
 	// ProbeInterval is how often nodes that are not up are probed (default
@@ -56,11 +72,14 @@ type Layer struct {
 	topo        *placement.Topology
 	log         *slog.Logger
 	inlineLimit int
-	layout      erasure.Layout // of new objects
-	clock       hlcClock
-	health      *nodeHealth
-	nodeIndex   map[string]int // node ID -> index in nodes
-	rep         *repairState
+	layout      erasure.Layout // of new objects that fit in one block
+	// streamLayout is the layout of longer new objects (see
+	// DefaultStreamBlockSize).
+	streamLayout erasure.Layout
+	clock        hlcClock
+	health       *nodeHealth
+	nodeIndex    map[string]int // node ID -> index in nodes
+	rep          *repairState
 
 	encoders sync.Map // erasure.Layout -> *erasure.Encoder
 
@@ -107,6 +126,10 @@ func New(nodes []storage.Node, topo *placement.Topology, opts Options) (*Layer, 
 	if opts.BlockSize <= 0 {
 		opts.BlockSize = erasure.DefaultBlockSize
 	}
+	if opts.StreamBlockSize <= 0 {
+		opts.StreamBlockSize = DefaultStreamBlockSize
+	}
+	opts.StreamBlockSize = min(opts.StreamBlockSize, opts.BlockSize)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -114,19 +137,22 @@ func New(nodes []storage.Node, topo *placement.Topology, opts Options) (*Layer, 
 		opts.ProbeInterval = time.Second
 	}
 	l := &Layer{
-		nodes:       nodes,
-		topo:        topo,
-		log:         opts.Logger,
-		inlineLimit: opts.InlineLimit,
-		layout:      erasure.Layout{K: topo.K, M: topo.M, BlockSize: opts.BlockSize},
-		clock:       hlcClock{now: opts.Now},
-		bucketSeen:  make(map[string]time.Time),
-		configs:     configCache{entries: make(map[string]configCacheEntry)},
-		bucketClock: time.Now,
-		stop:        make(chan struct{}),
+		nodes:        nodes,
+		topo:         topo,
+		log:          opts.Logger,
+		inlineLimit:  opts.InlineLimit,
+		layout:       erasure.Layout{K: topo.K, M: topo.M, BlockSize: opts.BlockSize},
+		streamLayout: erasure.Layout{K: topo.K, M: topo.M, BlockSize: opts.StreamBlockSize},
+		clock:        hlcClock{now: opts.Now},
+		bucketSeen:   make(map[string]time.Time),
+		configs:      configCache{entries: make(map[string]configCacheEntry)},
+		bucketClock:  time.Now,
+		stop:         make(chan struct{}),
 	}
-	if _, err := l.encoder(l.layout); err != nil {
-		return nil, fmt.Errorf("objectlayer: %w", err)
+	for _, layout := range []erasure.Layout{l.layout, l.streamLayout} {
+		if _, err := l.encoder(layout); err != nil {
+			return nil, fmt.Errorf("objectlayer: %w", err)
+		}
 	}
 	if opts.Health == nil {
 		opts.Health = placement.NewHealth(placement.HealthConfig{})

@@ -44,7 +44,7 @@ func (l *Layer) NewMultipartUpload(ctx context.Context, bucket, key string, u Up
 		header:            u.Header,
 		checksumAlgorithm: u.ChecksumAlgorithm,
 		checksumType:      u.ChecksumType,
-		layout:            l.layout,
+		layout:            l.streamLayout,
 		tags:              u.Tags,
 	}
 	id := newUploadIDAt(rec.hlc)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/zones3/zones3/erasure"
 	"github.com/zones3/zones3/storage"
 )
 
@@ -694,5 +695,61 @@ func TestGetReadsVersionThatReplacedIt(t *testing.T) {
 	}
 	if checks != 2 || info.ETag != md5Hex(cur) || !bytes.Equal(buf.Bytes(), cur) {
 		t.Fatalf("GET served %d bytes (etag %s, %d checks), want the new version's %d", buf.Len(), info.ETag, checks, len(cur))
+	}
+}
+
+// TestBlockSizeBySize checks which erasure block size new objects get: one
+// BlockSize block when they fit in it, StreamBlockSize blocks when they are
+// longer or of unknown size, and StreamBlockSize for multipart uploads;
+// each reads back whole.
+func TestBlockSizeBySize(t *testing.T) {
+	t.Parallel()
+	c := newTestCluster(t, clusterOptions{layer: Options{InlineLimit: -1}})
+	l := c.layer
+	ctx := context.Background()
+	mustMakeBucket(t, l, "b")
+	bs, stream := erasure.DefaultBlockSize, DefaultStreamBlockSize
+	for _, tc := range []struct {
+		size    int
+		unknown bool
+		want    int
+	}{
+		{100, false, bs},
+		{bs, false, bs},
+		{bs + 1, false, stream},
+		{3*bs + 17, false, stream},
+		{100, true, stream},
+	} {
+		data := randomBytes(uint64(tc.size), tc.size)
+		key := fmt.Sprint("k", tc.size, tc.unknown)
+		opts := putOpts(data)
+		if tc.unknown {
+			opts.Size = -1
+		}
+		if _, err := l.PutObject(ctx, "b", key, bytes.NewReader(data), opts); err != nil {
+			t.Fatal(err)
+		}
+		st, err := l.readObject(ctx, "b", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.cur.layout.BlockSize; got != tc.want {
+			t.Errorf("%d bytes (unknown size %v): block size %d, want %d", tc.size, tc.unknown, got, tc.want)
+		}
+		var buf bytes.Buffer
+		if _, err := l.GetObject(ctx, "b", key, GetOptions{Length: -1}, &buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+			t.Errorf("%d bytes: read back %d bytes, %v", tc.size, buf.Len(), err)
+		}
+	}
+	id, err := l.NewMultipartUpload(ctx, "b", "mp", Upload{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, _, err := l.readUpload(ctx, "b", "mp", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.layout.BlockSize != stream {
+		t.Errorf("multipart upload block size %d, want %d", up.layout.BlockSize, stream)
 	}
 }

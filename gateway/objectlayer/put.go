@@ -493,7 +493,11 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 	if err := l.checkPreconditions(ctx, bucket, key, opts, pre); err != nil {
 		return ObjectInfo{}, err
 	}
-	up, err := l.uploadShards(ctx, op, pre.st.placed, l.layout, body, opts)
+	layout := l.layout
+	if opts.Size < 0 || opts.Size > int64(layout.BlockSize) {
+		layout = l.streamLayout
+	}
+	up, err := l.uploadShards(ctx, op, pre.st.placed, layout, body, opts)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
@@ -509,7 +513,7 @@ func (l *Layer) putLarge(ctx context.Context, bucket, key string, body io.Reader
 		header:       opts.Header,
 		checksums:    up.checksums,
 		checksumType: checksumType(up.checksums),
-		layout:       l.layout,
+		layout:       layout,
 		dataID:       up.dataID,
 		holders:      l.holderIDs(st.placed),
 		tags:         opts.Tags,
