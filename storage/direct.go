@@ -78,7 +78,7 @@ func (w *shardWriter) write(p []byte) (int, error) {
 	n := 0
 	if w.direct {
 		var err error
-		n, err = w.f.Write(p[:len(p)&^(directAlign-1)])
+		n, err = blockingWrite(w.f.Write, p[:len(p)&^(directAlign-1)])
 		if err != nil && !errors.Is(err, unix.EINVAL) {
 			return n, err
 		}
@@ -89,6 +89,6 @@ func (w *shardWriter) write(p []byte) (int, error) {
 			return n, err
 		}
 	}
-	m, err := w.f.Write(p[n:])
+	m, err := blockingWrite(w.f.Write, p[n:])
 	return n + m, err
 }

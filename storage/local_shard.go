@@ -113,7 +113,7 @@ func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader, prevSiz
 		err = f.Truncate(n)
 	}
 	if err == nil {
-		err = f.Sync()
+		err = blocking(f.Sync)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -127,7 +127,7 @@ func (l *Local) syncFanoutDir(name string) error {
 		return err
 	}
 	defer l.mu.RUnlock()
-	if err := l.fanoutDirs[fanout(name)].Sync(); err != nil {
+	if err := blocking(l.fanoutDirs[fanout(name)].Sync); err != nil {
 		return fmt.Errorf("sync shard directory: %w", err)
 	}
 	return nil

@@ -85,6 +85,16 @@ func run(args []string, getenv env, stdout, stderr io.Writer) int {
 	case "server", "node", "gateway":
 		startProfiler(getenv("ZONES3_PPROF_ADDR"), slog.New(slog.NewTextHandler(stderr, nil)))
 	}
+	switch name {
+	case "server", "node":
+		procsCtx, stopProcs := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			adjustProcs(procsCtx, getenv, slog.New(slog.NewTextHandler(stderr, nil)))
+		}()
+		defer func() { stopProcs(); <-done }()
+	}
 	err := cmd(ctx, args[1:], getenv, stdout, stderr)
 	var ue usageError
 	var ex exitCodeError

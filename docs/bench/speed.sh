@@ -12,7 +12,8 @@
 # builds: every case runs on BASE right after BIN, with BIN's bench client
 # for both, so that a slow spell of the machine (it drifts by 10% and more
 # over an hour) hits both sides of each pair. CASES="put 64MiB 4;get 64MiB
-# 4" runs only those cases.
+# 4" runs only those cases. CLIENT=path/to/zones3 runs the bench client
+# from that binary instead of BIN.
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
@@ -39,7 +40,7 @@ run() { # server-binary op size concurrency
 	t0=$(ticks $PID)
 	# A GET run first writes its objects (not timed); the CPU figures
 	# include that fill.
-	out=$( { /usr/bin/time -f "bench-cpu=%Us+%Ss" "$BIN" bench --endpoint http://$ADDR --op "$1" --size "$2" \
+	out=$( { /usr/bin/time -f "bench-cpu=%Us+%Ss" "${CLIENT:-$BIN}" bench --endpoint http://$ADDR --op "$1" --size "$2" \
 		--concurrency "$3" --duration "$DURATION" --server-pid $PID; } 2>&1 | grep -v level= | tail -2 | tr -s ' ' | tr '\n' ' ')
 	local label=""
 	if [ -n "${BASE:-}" ]; then
