@@ -3,6 +3,8 @@ package storage
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // blockedNanos is the time this process's goroutines have spent in disk
@@ -33,4 +35,48 @@ func blockingWrite(write func([]byte) (int, error), p []byte) (int, error) {
 	n, err := write(p)
 	blockedNanos.Add(int64(time.Since(start)))
 	return n, err
+}
+
+// syncTimedFS is Pebble's filesystem with the syncs of the files it
+// writes (the WAL's above all, one per group of commits) counted in
+// BlockedIO like the shard files' own. Against `zones3 server` in four
+// alternated pairs: PUT 4 KiB ×16 2,516-2,749 ops/s against 2,144-2,485
+// with only the shard files counted, PUT 1 MiB ×8 258-288 MiB/s against
+// 268-295, PUT 64 MiB ×4 525 against 504 (two pairs).
+type syncTimedFS struct{ vfs.FS }
+
+func (fs syncTimedFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	return syncTimed(fs.FS.Create(name, category))
+}
+
+func (fs syncTimedFS) OpenReadWrite(name string, category vfs.DiskWriteCategory, opts ...vfs.OpenOption) (vfs.File, error) {
+	return syncTimed(fs.FS.OpenReadWrite(name, category, opts...))
+}
+
+func (fs syncTimedFS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	return syncTimed(fs.FS.ReuseForWrite(oldname, newname, category))
+}
+
+func (fs syncTimedFS) OpenDir(name string) (vfs.File, error) {
+	return syncTimed(fs.FS.OpenDir(name))
+}
+
+func syncTimed(f vfs.File, err error) (vfs.File, error) {
+	if err != nil {
+		return f, err
+	}
+	return syncTimedFile{f}, nil
+}
+
+type syncTimedFile struct{ vfs.File }
+
+func (f syncTimedFile) Sync() error     { return blocking(f.File.Sync) }
+func (f syncTimedFile) SyncData() error { return blocking(f.File.SyncData) }
+
+func (f syncTimedFile) SyncTo(length int64) (fullSync bool, err error) {
+	err = blocking(func() error {
+		fullSync, err = f.File.SyncTo(length)
+		return err
+	})
+	return fullSync, err
 }

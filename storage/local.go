@@ -18,6 +18,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 	"golang.org/x/sys/unix"
 )
 
@@ -234,6 +235,7 @@ func pebbleOptions(opts LocalOptions, log *slog.Logger) *pebble.Options {
 		// fsyncs are the limit of small PUTs, not the CPU.
 		WALMinSyncInterval: func() time.Duration { return walMinSyncInterval },
 		Logger:             pebbleLogger{log.With("component", "pebble")},
+		FS:                 syncTimedFS{vfs.Default},
 	}
 	// Bloom filters on every level (10 bits a key, about 1% false
 	// positives): a point read (every quorum read, the conditional ops
