@@ -20,22 +20,9 @@ var blockedNanos atomic.Int64
 // blocked in shard writes and fsyncs.
 func BlockedIO() time.Duration { return time.Duration(blockedNanos.Load()) }
 
-// blocking runs a disk syscall that may wait for the device and counts
-// its time in BlockedIO.
-func blocking(f func() error) error {
-	start := time.Now()
-	err := f()
-	blockedNanos.Add(int64(time.Since(start)))
-	return err
-}
-
-// blockingWrite is blocking for a write.
-func blockingWrite(write func([]byte) (int, error), p []byte) (int, error) {
-	start := time.Now()
-	n, err := write(p)
-	blockedNanos.Add(int64(time.Since(start)))
-	return n, err
-}
+// blockedSince adds the time since start, which its caller spent in a
+// disk syscall that may wait for the device, to BlockedIO.
+func blockedSince(start time.Time) { blockedNanos.Add(int64(time.Since(start))) }
 
 // syncTimedFS is Pebble's filesystem with the syncs of the files it
 // writes (the WAL's above all, one per group of commits) counted in
@@ -70,13 +57,17 @@ func syncTimed(f vfs.File, err error) (vfs.File, error) {
 
 type syncTimedFile struct{ vfs.File }
 
-func (f syncTimedFile) Sync() error     { return blocking(f.File.Sync) }
-func (f syncTimedFile) SyncData() error { return blocking(f.File.SyncData) }
+func (f syncTimedFile) Sync() error {
+	defer blockedSince(time.Now())
+	return f.File.Sync()
+}
+
+func (f syncTimedFile) SyncData() error {
+	defer blockedSince(time.Now())
+	return f.File.SyncData()
+}
 
 func (f syncTimedFile) SyncTo(length int64) (fullSync bool, err error) {
-	err = blocking(func() error {
-		fullSync, err = f.File.SyncTo(length)
-		return err
-	})
-	return fullSync, err
+	defer blockedSince(time.Now())
+	return f.File.SyncTo(length)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -78,7 +79,9 @@ func (w *shardWriter) write(p []byte) (int, error) {
 	n := 0
 	if w.direct {
 		var err error
-		n, err = blockingWrite(w.f.Write, p[:len(p)&^(directAlign-1)])
+		start := time.Now()
+		n, err = w.f.Write(p[:len(p)&^(directAlign-1)])
+		blockedSince(start)
 		if err != nil && !errors.Is(err, unix.EINVAL) {
 			return n, err
 		}
@@ -89,6 +92,8 @@ func (w *shardWriter) write(p []byte) (int, error) {
 			return n, err
 		}
 	}
-	m, err := blockingWrite(w.f.Write, p[n:])
+	start := time.Now()
+	m, err := w.f.Write(p[n:])
+	blockedSince(start)
 	return n + m, err
 }

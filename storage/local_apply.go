@@ -400,7 +400,7 @@ func (l *Local) dropReplacement(name string) {
 // next start removes.
 func (l *Local) removeUnreferenced(name string) {
 	l.shardMu.Lock()
-	writing := l.writing[name] != 0
+	writing, read := l.writing[name] != 0, l.readers[name] > 0
 	l.shardMu.Unlock()
 	if writing {
 		return
@@ -410,9 +410,6 @@ func (l *Local) removeUnreferenced(name string) {
 		return
 	}
 	path := l.shardPath(name)
-	l.shardMu.Lock()
-	read := l.readers[name] > 0
-	l.shardMu.Unlock()
 	info, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

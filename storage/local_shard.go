@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -54,11 +55,6 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 		err = l.syncFanoutDir(name)
 	}
 	l.finishShard(name, token, err)
-	if errors.Is(err, syscall.ENOSPC) {
-		if n := l.recycled.drain(); n > 0 {
-			l.log.Info("disk full: unlinked the recycled shard files", "count", n)
-		}
-	}
 	if err != nil {
 		return n, fmt.Errorf("storage: create shard %q: %w", name, err)
 	}
@@ -104,7 +100,8 @@ func (l *Local) openShard(name string) (f *os.File, prevSize int64, token uint64
 }
 
 // writeShard streams r into f, cuts off what is left of a recycled file's
-// prevSize bytes past the end, fsyncs and closes it.
+// prevSize bytes past the end, fsyncs and closes it. A full disk empties
+// the recycling pool, whose files hold space no shard uses.
 func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader, prevSize int64) (int64, error) {
 	bufp := l.bufPool.Get().(*[]byte)
 	n, err := l.copyShard(ctx, f, r, *bufp)
@@ -113,10 +110,17 @@ func (l *Local) writeShard(ctx context.Context, f *os.File, r io.Reader, prevSiz
 		err = f.Truncate(n)
 	}
 	if err == nil {
-		err = blocking(f.Sync)
+		start := time.Now()
+		err = f.Sync()
+		blockedSince(start)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		if dropped := l.recycled.drain(); dropped > 0 {
+			l.log.Info("disk full: unlinked the recycled shard files", "count", dropped)
+		}
 	}
 	return n, err
 }
@@ -127,7 +131,10 @@ func (l *Local) syncFanoutDir(name string) error {
 		return err
 	}
 	defer l.mu.RUnlock()
-	if err := blocking(l.fanoutDirs[fanout(name)].Sync); err != nil {
+	start := time.Now()
+	err := l.fanoutDirs[fanout(name)].Sync()
+	blockedSince(start)
+	if err != nil {
 		return fmt.Errorf("sync shard directory: %w", err)
 	}
 	return nil

@@ -12,10 +12,9 @@ import (
 
 // A goroutine in a disk syscall that waits for the device (a shard write
 // with O_DIRECT, an fsync) holds its P until the runtime's sysmon notices
-// and hands the P on, tens to hundreds of microseconds later on a loaded
-// VM; large PUTs make thousands of such calls a second, and with
-// GOMAXPROCS at the CPU count the CPUs then sat idle a fifth of the time
-// while requests waited for a P. A fixed GOMAXPROCS above the CPU count
+// and hands the P on; large PUTs make thousands of such calls a second,
+// and with GOMAXPROCS at the CPU count the CPUs then sat idle a fifth of
+// the time while requests waited for a P. A fixed GOMAXPROCS above the CPU count
 // fixes the PUTs but costs the CPU-bound GETs 5-6% (more threads
 // contending for the same cores). So the processes that write shards
 // adjust it: every procsInterval, GOMAXPROCS becomes the CPU count plus
