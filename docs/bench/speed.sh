@@ -14,6 +14,13 @@
 # over an hour) hits both sides of each pair. CASES="put 64MiB 4;get 64MiB
 # 4" runs only those cases. CLIENT=path/to/zones3 runs the bench client
 # from that binary instead of BIN.
+#
+# MINIO=path/to/minio compares with MinIO instead of BASE: in erasure mode
+# over three drives (directories of WORK), the setup zones3's speed
+# targets were set against, with the same bench client. The machine's
+# speed drifts from day to day, so targets set against MinIO are best
+# checked as ratios taken in one spell. `GOBIN=/tmp/minio go install
+# github.com/minio/minio@latest` builds MinIO from the Go module proxy.
 set -euo pipefail
 ROUNDS=${1:-3}
 DURATION=${2:-10s}
@@ -33,9 +40,20 @@ run() { # server-binary op size concurrency
 	local server=$1
 	shift
 	rm -rf "$WORK/data"
-	"$server" server --listen $ADDR --data "$WORK/data" >"$WORK/server.log" 2>&1 &
-	PID=$!
-	until curl -sf http://$ADDR/health/ready >/dev/null; do sleep 0.2; done
+	if [ "$server" = "${MINIO:-}" ]; then
+		mkdir -p "$WORK/data/d1" "$WORK/data/d2" "$WORK/data/d3"
+		# MINIO_CI_CD lets MinIO use directories of the root disk.
+		MINIO_ROOT_USER=$ZONES3_ROOT_ACCESS_KEY MINIO_ROOT_PASSWORD=$ZONES3_ROOT_SECRET_KEY \
+			MINIO_CI_CD=on MINIO_BROWSER=off "$server" server "$WORK/data/d{1...3}" \
+			--address $ADDR >"$WORK/server.log" 2>&1 &
+		PID=$!
+		until curl -sf http://$ADDR/minio/health/cluster >/dev/null; do sleep 0.2; done
+		sleep 2 # the cluster check passes a moment before requests do
+	else
+		"$server" server --listen $ADDR --data "$WORK/data" >"$WORK/server.log" 2>&1 &
+		PID=$!
+		until curl -sf http://$ADDR/health/ready >/dev/null; do sleep 0.2; done
+	fi
 	local t0 out
 	t0=$(ticks $PID)
 	# A GET run first writes its objects (not timed); the CPU figures
@@ -43,7 +61,9 @@ run() { # server-binary op size concurrency
 	out=$( { /usr/bin/time -f "bench-cpu=%Us+%Ss" "${CLIENT:-$BIN}" bench --endpoint http://$ADDR --op "$1" --size "$2" \
 		--concurrency "$3" --duration "$DURATION" --server-pid $PID; } 2>&1 | grep -v level= | tail -2 | tr -s ' ' | tr '\n' ' ')
 	local label=""
-	if [ -n "${BASE:-}" ]; then
+	if [ -n "${MINIO:-}" ]; then
+		label="$([ "$server" = "$MINIO" ] && echo minio || echo zones3) "
+	elif [ -n "${BASE:-}" ]; then
 		label="$([ "$server" = "$BASE" ] && echo base || echo new) "
 	fi
 	echo "$label$out server-cpu=$(( ($(ticks $PID) - t0) / 100 ))s"
@@ -56,9 +76,9 @@ for _ in $(seq "$ROUNDS"); do
 	for c in "${cases[@]}"; do
 		# shellcheck disable=SC2086
 		run "$BIN" $c
-		if [ -n "${BASE:-}" ]; then
+		if [ -n "${MINIO:-${BASE:-}}" ]; then
 			# shellcheck disable=SC2086
-			run "$BASE" $c
+			run "${MINIO:-$BASE}" $c
 		fi
 	done
 done
