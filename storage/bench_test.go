@@ -338,7 +338,9 @@ func BenchmarkCreateCommit1MiB(b *testing.B) {
 // 1 MiB object with RS(2,1)) and commits it in the synced batch that
 // removes the shard it replaces, four of the writer's own shards back.
 // "recycled" writes over the removed files (recycle.go), "unlinked"
-// creates every file anew and unlinks the removed ones.
+// creates every file anew and unlinks the removed ones. write-amp is as
+// in BenchmarkShardWriteAmp: writing over a pooled file writes its bytes
+// once, as a new file does.
 //
 //	go test ./storage/ -run '^$' -bench ShardOverwrite -benchtime 4000x
 func BenchmarkShardOverwrite(b *testing.B) {
@@ -356,6 +358,7 @@ func BenchmarkShardOverwrite(b *testing.B) {
 			procs := runtime.GOMAXPROCS(0)
 			b.SetParallelism((16 + procs - 1) / procs)
 			b.SetBytes(shardSize)
+			start := processWriteBytes(b)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				w := writers.Add(1)
@@ -377,6 +380,8 @@ func BenchmarkShardOverwrite(b *testing.B) {
 			})
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "shards/s")
+			written := processWriteBytes(b) - start
+			b.ReportMetric(float64(written)/float64(int64(b.N)*shardSize), "write-amp")
 		})
 	}
 }

@@ -403,6 +403,15 @@ func (l *Local) nameLock(name string) *sync.Mutex {
 	return &l.keyLocks[maphash.String(l.lockSeed, name)%numKeyLocks]
 }
 
+// lockRef takes name's lock and reports whether a committed reference
+// names the shard. The caller runs unlock whatever the error.
+func (l *Local) lockRef(name string) (unlock func(), referenced bool, err error) {
+	mu := l.nameLock(name)
+	mu.Lock()
+	referenced, err = l.hasRef(name)
+	return mu.Unlock, referenced, err
+}
+
 // Close closes the database. It waits for calls in progress; later calls
 // fail with ErrUnavailable.
 func (l *Local) Close() error {

@@ -66,10 +66,8 @@ func (l *Local) CreateShard(ctx context.Context, name string, r io.Reader) (int6
 // written. It returns a nil file when the name exists already (committed,
 // or a file is there) and the data must go through createReplacement.
 func (l *Local) openShard(name string) (f *os.File, prevSize int64, token uint64, err error) {
-	mu := l.nameLock(name)
-	mu.Lock()
-	defer mu.Unlock()
-	ok, err := l.hasRef(name)
+	unlock, ok, err := l.lockRef(name)
+	defer unlock()
 	if err != nil || ok {
 		return nil, 0, 0, err
 	}
@@ -186,10 +184,8 @@ func (l *Local) placeReplacement(name, partial string) error {
 		return err
 	}
 	defer l.mu.RUnlock()
-	mu := l.nameLock(name)
-	mu.Lock()
-	defer mu.Unlock()
-	ok, err := l.hasRef(name)
+	unlock, ok, err := l.lockRef(name)
+	defer unlock()
 	if err != nil {
 		return err
 	}
@@ -311,10 +307,8 @@ func (l *Local) openForRead(name string) (*os.File, error) {
 		return nil, err
 	}
 	defer l.mu.RUnlock()
-	mu := l.nameLock(name)
-	mu.Lock()
-	defer mu.Unlock()
-	ok, err := l.hasRef(name)
+	unlock, ok, err := l.lockRef(name)
+	defer unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ const DefaultInlineLimit = 128 << 10
 // DefaultStreamBlockSize is the erasure block size of objects longer than
 // one block. A GET verifies a block's K shard blocks and then copies them
 // to the socket; with 512 KiB blocks (256 KiB shard blocks with RS(2,1))
-// that working set stays in a core's L2 beside the other streams', and
+// that working set likely stays in a core's L2 beside the other streams', and
 // GET 64 MiB ×4 against `zones3 server` ran 3-6% faster than with 1 MiB
 // blocks in three alternated pairs (2,002-2,094 MiB/s against
 // 1,942-2,011), PUT 64 MiB ×4 the same (543-565 against 500-595); 256 KiB
